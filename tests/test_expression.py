@@ -1,0 +1,109 @@
+"""The whitelist grammar: what it accepts, exactly, and what it refuses, in one line."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symhess.errors import SymhessError
+from symhess.expression import MAX_DEGREE, parse, parse_coefficient_list, to_polynomial
+
+
+def poly(text):
+    return to_polynomial(parse(text), text)
+
+
+@pytest.mark.parametrize(
+    "text, coeffs",
+    [
+        ("z + z**2/2", [0, 1, Fraction(1, 2)]),
+        ("3*z**3 - z", [0, -1, 0, 3]),
+        ("(z+1)**2", [1, 2, 1]),
+        ("0.1*z", [0, Fraction(1, 10)]),
+        ("2.5e-1 * z", [0, Fraction(1, 4)]),
+        ("-z**2", [0, 0, -1]),  # ** binds tighter than unary minus, as in Python
+        ("2**-1 * z", [0, Fraction(1, 2)]),
+        ("z**2**1", [0, 0, 1]),
+        ("((z))", [0, 1]),
+        ("z*z*z - z*(z**2 - 1)", [0, 1]),
+        ("+z", [0, 1]),
+        ("z / 4 / 2", [0, Fraction(1, 8)]),
+        ("(1 - z)**8", [1, -8, 28, -56, 70, -56, 28, -8, 1]),
+    ],
+)
+def test_accepts(text, coeffs):
+    assert poly(text) == [Fraction(c) for c in coeffs]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("z**", "operand"),
+        ("y + 1", "unknown name 'y'"),
+        ("z**-1", "negative power"),
+        ("z**0.5", "not an integer"),
+        ("1/z", "division by an expression in z"),
+        ("1/(z-z+0)", "division by zero"),
+        ("__import__('os')", "unexpected character"),
+        ("__import__(z)", "unknown function '__import__'"),
+        ("os.system", "unexpected character '.'"),
+        ("z**9", f"maximum degree {MAX_DEGREE}"),
+        ("(z**2+1)**5", "degree 10"),
+        ("(z+1)**1000000000", "degree"),
+        ("z^2", "use \\*\\*"),
+        ("z z", "unexpected 'z'"),
+        ("(z + 1", "expected '\\)'"),
+        ("z + 1)", "unexpected '\\)'"),
+        ("1e999999", "out of range"),
+        ("2**1000", "out of range"),
+        ("z**z", "depends on z"),
+        ("(" * 100 + "z" + ")" * 100, "nested too deeply"),
+        ("lambda: 0", "unexpected character ':'"),
+        ("lambda", "unknown name 'lambda'"),
+    ],
+)
+def test_refuses_with_one_line(text, message):
+    with pytest.raises(SymhessError, match=message) as info:
+        poly(text)
+    assert "\n" not in str(info.value)
+
+
+def test_coefficient_list():
+    assert parse_coefficient_list("[0, 1, 1/2, 0.1]") == [0, 1, Fraction(1, 2), Fraction(1, 10)]
+    with pytest.raises(SymhessError, match="depends on z"):
+        parse_coefficient_list("[0, z]")
+    with pytest.raises(SymhessError, match="empty"):
+        parse_coefficient_list("[]")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.fractions(min_value=-50, max_value=50, max_denominator=20),
+        min_size=1,
+        max_size=MAX_DEGREE + 1,
+    )
+)
+def test_printed_polynomials_parse_back_exactly(coeffs):
+    # A polynomial written out by hand in Horner form, then parsed: same coefficients.
+    text = "0"
+    for c in reversed(coeffs):
+        text = f"({text})*z + ({c.numerator})/({c.denominator})"
+    expected = list(coeffs)
+    while len(expected) > 1 and expected[-1] == 0:
+        expected.pop()
+    assert poly(text) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="z0123456789.+-*/() e^_ab", max_size=30))
+def test_arbitrary_text_never_crashes(text):
+    try:
+        poly(text)
+    except SymhessError as exc:
+        assert "\n" not in str(exc)
