@@ -1,0 +1,187 @@
+"""Render a kernel module's text from its spec: banner, inputs, intermediates, outputs.
+
+The text depends only on the spec (no dates, hosts or paths), so regenerating gives the
+same bytes; SymPy's printing is the one outside influence, which is why its version is
+pinned in ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from math import lcm
+
+import sympy
+
+from symhess import banner
+from symhess.kernels import KERNEL_NAMES
+from symhess.moments import A, B, C
+
+from .printer import KernelPrinter, print_assignment
+
+GENERATOR_VERSION = banner.GENERATOR_VERSION
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """What one kernel module is generated from.
+
+    Attributes
+    ----------
+    name : str
+        Module name (the file is ``name + ".py"``).
+    kind : str
+        ``"family"`` (coefficients ``s`` given at run time) or ``"activation"``.
+    source : str
+        The activation as the user wrote it, or the family's description.
+    canonical : str
+        Spelling-independent form; its hash identifies the module.
+    kernels : dict of str to sympy.Expr
+        The six kernels in ``a, b, c`` (and ``s0..sp`` for a family).
+    degree : int or None
+        For a family, the degree ``p`` (``p + 1`` coefficients).
+    regenerate : str
+        The command that regenerates this module.
+    """
+
+    name: str
+    kind: str
+    source: str
+    canonical: str
+    kernels: dict[str, sympy.Expr]
+    degree: int | None
+    regenerate: str
+
+    @property
+    def hash(self) -> str:
+        return banner.short_hash(self.canonical)
+
+
+def _integer_scaled(expr: sympy.Expr) -> tuple[sympy.Expr, int]:
+    """``(N, Q)`` with ``expr == N / Q``, ``N`` with integer coefficients and ``Q >= 1``."""
+    expr = sympy.expand(expr)
+    coeffs = [t.as_coeff_Mul()[0] for t in sympy.Add.make_args(expr)]
+    q = reduce(lcm, (int(sympy.Rational(x).q) for x in coeffs), 1)
+    return sympy.expand(expr * q), q
+
+
+def render(spec: ModuleSpec) -> str:
+    """The full text of the module for ``spec``."""
+    printer = KernelPrinter()
+    scaled = [_integer_scaled(spec.kernels[name]) for name in KERNEL_NAMES]
+    replacements, reduced = sympy.cse(
+        [n for n, _ in scaled],
+        symbols=sympy.numbered_symbols("_t"),
+        order="canonical",
+    )
+    ops = sum(sympy.count_ops(e) for _, e in replacements) + sum(
+        sympy.count_ops(e) for e in reduced
+    )
+
+    lines: list[str] = []
+    args = "a, b, c, s" if spec.kind == "family" else "a, b, c"
+    lines.append(f"def kernels({args}):")
+    lines.append('    """Return ``(K00, K11, K20, K22, K31, K13)`` evaluated at ``(a, b, c)``.')
+    lines.append("")
+    lines.append("    Parameters")
+    lines.append("    ----------")
+    lines.append("    a, b, c : array_like or number")
+    lines.append(
+        "        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together."
+    )
+    if spec.kind == "family":
+        n = spec.degree + 1
+        lines.append(f"    s : sequence of {n} numbers")
+        lines.append(
+            f"        Coefficients ``s0 .. s{spec.degree}`` in the number system of ``a, b, c``."
+        )
+    lines.append("")
+    lines.append("    Returns")
+    lines.append("    -------")
+    lines.append("    tuple of 6")
+    lines.append("        Every kernel broadcast to the common shape of ``a, b, c``.")
+    lines.append('    """')
+    lines.append("    # Inputs")
+    lines.append("    try:")
+    lines.append("        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))")
+    lines.append("    except ValueError:")
+    lines.append("        raise ValueError(")
+    lines.append('            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "')
+    lines.append('            f"{numpy.shape(b)}, {numpy.shape(c)}"')
+    lines.append("        ) from None")
+    if spec.kind == "family":
+        names = ", ".join(f"s{k}" for k in range(spec.degree + 1))
+        lines.append(f"    if len(s) != {spec.degree + 1}:")
+        count = f"{spec.degree + 1} coefficients s0..s{spec.degree}"
+        lines.append(f'        raise ValueError(f"expected {count}, got {{len(s)}}")')
+        lines.append(f"    {names} = s")
+    # Constant and partial kernels must still come out with the full shape.
+    lines.append("    _zero = 0 * (a + b + c)")
+    lines.append("")
+    lines.append(f"    # Intermediate terms ({len(replacements)})")
+    for sym, expr in replacements:
+        lines.append(print_assignment(str(sym), expr, printer))
+    lines.append("")
+    lines.append("    # Outputs")
+    for name, expr in zip(KERNEL_NAMES, reduced, strict=True):
+        lines.append(print_assignment(name, expr, printer))
+    outs = []
+    for name, (_, q) in zip(KERNEL_NAMES, scaled, strict=True):
+        outs.append(f"(_zero + {name})" + (f" / {q}" if q != 1 else ""))
+    lines.append("    return (")
+    for out in outs:
+        lines.append(f"        {out},")
+    lines.append("    )")
+    function = "\n".join(lines) + "\n"
+
+    free = sorted(
+        {str(s) for e in spec.kernels.values() for s in e.free_symbols} - {str(A), str(B), str(C)}
+    )
+    unused = [f"s{k}" for k in range(spec.degree + 1)] if spec.kind == "family" else []
+    _check_symbols(free, unused, spec)
+
+    doc = [
+        '"""Gaussian kernels K00, K11, K20, K22, K31, K13 of '
+        + ("a polynomial family." if spec.kind == "family" else "one activation."),
+        "",
+        "K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)] with (u, w) ~ N(0, [[a, c], [c, b]]),",
+        f"for sigma(z) = {_sigma_text(spec)}.",
+        "",
+        "Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision and",
+        "exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,",
+        "and each kernel is one integer polynomial divided by one integer.",
+        f"Operations: {ops} (one common-subexpression pass over all six kernels).",
+        '"""',
+    ]
+    header_fields = [
+        "import numpy",
+        "",
+        f"GENERATOR_VERSION = {GENERATOR_VERSION}",
+        f"KIND = {spec.kind!r}",
+        f"SOURCE = {spec.source!r}",
+        f"CANONICAL = {spec.canonical!r}",
+        f"HASH = {spec.hash!r}",
+        f"DEGREE = {spec.degree!r}",
+        f"OUTPUTS = {KERNEL_NAMES!r}",
+    ]
+    body = "\n".join(doc) + "\n\n" + "\n".join(header_fields) + "\n\n\n" + function
+    fields = {
+        "Source": spec.source,
+        "Canonical": spec.canonical,
+        "Hash": spec.hash,
+        "Regenerate": spec.regenerate,
+    }
+    return banner.make(fields, body)
+
+
+def _sigma_text(spec: ModuleSpec) -> str:
+    if spec.kind == "family":
+        terms = ["s0", "s1*z"] + [f"s{k}*z**{k}" for k in range(2, spec.degree + 1)]
+        return " + ".join(terms)
+    return spec.source
+
+
+def _check_symbols(free: list[str], allowed: list[str], spec: ModuleSpec) -> None:
+    stray = [s for s in free if s not in allowed]
+    if stray:
+        raise ValueError(f"kernels of {spec.name!r} contain unexpected symbols {stray}")
