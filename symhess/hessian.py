@@ -1,0 +1,189 @@
+"""Dense assembly of the Hessian at the optimum from the six kernel matrices.
+
+With every ``K`` taken at ``[i, k]`` (math.md section 3)::
+
+    H_vv[i,k]         = K00
+    H_Wv[(i,j),k]     = v_i (W_ij K20 + W_kj K11)
+    H_WW[(i,j),(k,l)] = v_i v_k (delta_jl K11 + W_ij W_il K31
+                                 + (W_ij W_kl + W_kj W_il) K22 + W_kj W_kl K13)
+
+Parameters are ordered as in the paper: ``W`` row-major (``W[i, j]`` at ``i*d + j``), then ``v``.
+
+In float64 each ``d x d`` block of ``H_WW`` is ``A_ik I + [w_i w_k] M_ik [w_i w_k]^T`` with a
+symmetric ``2 x 2`` matrix ``M_ik``. Writing ``M_ik = sum_a s_a q_a q_a^T`` (eigenvalues with
+sign ``s_a``) turns every block into ``sum_a s_a z_a z_a^T``: one batched matrix product with
+inner dimension 2 writes the whole block straight into ``H``, about twice the cost of writing
+``H`` once. Blocks ``(i, k)`` and ``(k, i)`` are equal and use the same factors, and each
+element is ``z_0[j] (s_0 z_0[l]) + z_1[j] (s_1 z_1[l])``, so ``H`` comes out exactly symmetric
+without a symmetrising pass. In mpmath and exact arithmetic the formula above is used as is.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from . import numbers
+from .errors import SymhessError
+from .gram import kernel_matrices
+from .registry import resolve
+from .teacher import check_weights
+
+
+def hessian(activation, W, v, *, system: str = "float64", kernel_dirs=None) -> np.ndarray:
+    """The Hessian of the generalization error at the teacher-student optimum.
+
+    Parameters
+    ----------
+    activation : str, coefficient list or Activation
+        E.g. ``"z + z**2/2"``, ``[0, 1, 0.5]``, or a name made by ``symhess generate``.
+    W : array_like, shape (h, d)
+        Teacher (= student) first-layer weights.
+    v : array_like, shape (h,)
+        Teacher second-layer weights.
+    system : {"float64", "mpmath", "fraction", "fmpq"}
+        Number system. ``"mpmath"`` works at the current ``mpmath.mp.dps``; the exact
+        systems take the weights' exact values (a float enters as its binary value).
+    kernel_dirs : sequence of paths, optional
+        Extra folders with generated kernel modules.
+
+    Returns
+    -------
+    ndarray, shape (P, P), P = h d + h
+        float64, or an object array of the chosen system's numbers. Exactly symmetric.
+    """
+    numbers.check_system(system)
+    kernels = resolve(activation, kernel_dirs)
+    W, v = check_weights(W, v)
+    h, d = W.shape
+    if system == "float64":
+        check_memory(h, d)
+    W = numbers.array(W, system)
+    v = numbers.array(v, system)
+    K = kernel_matrices(kernels, W, system=system)
+    return assemble(K, W, v)
+
+
+def check_memory(h: int, d: int, copies: float = 1.1) -> None:
+    """Refuse a dense float64 Hessian that would not fit in memory, before allocating it."""
+    P = h * d + h
+    need = copies * 8.0 * P * P
+    avail = available_memory()
+    if avail is not None and need > 0.9 * avail:
+        raise SymhessError(
+            f"a dense Hessian with P = {P} needs {need / 2**30:.1f} GiB but only "
+            f"{avail / 2**30:.1f} GiB is available; use a smaller network"
+        )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to this process (Linux ``MemAvailable``), if known."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def assemble(K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The Hessian from kernel matrices (see :func:`symhess.gram.kernel_matrices`).
+
+    Parameters
+    ----------
+    K : dict of str to ndarray, each (h, h)
+    W : ndarray, shape (h, d)
+    v : ndarray, shape (h,)
+
+    Returns
+    -------
+    ndarray, shape (P, P)
+    """
+    if W.dtype == object:
+        return _assemble_exact_formula(K, W, v)
+    return _assemble_float(K, W, v)
+
+
+def _block_views(H: np.ndarray, h: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Views of ``H_WW`` as ``[i, k, j, l]`` blocks and of the block diagonals ``[i, k, j]``."""
+    row, col = H.strides
+    blocks = as_strided(H, shape=(h, h, d, d), strides=(d * row, d * col, row, col))
+    diagonals = as_strided(H, shape=(h, h, d), strides=(d * row, d * col, row + col))
+    return blocks, diagonals
+
+
+def _rank2_factors(W: np.ndarray, Bm: np.ndarray, G: np.ndarray):
+    """``Y[i,k] (d x 2)``, ``Z[i,k] (2 x d)`` with ``Y Z = [w_i w_k] M [w_i w_k]^T``.
+
+    ``M = [[B_ik, G_ik], [G_ik, B_ki]]``; the factors for ``(k, i)`` are copied from ``(i, k)``.
+    """
+    h = W.shape[0]
+    D = Bm.T
+    theta = 0.5 * np.arctan2(2 * G, Bm - D)
+    cs, sn = np.cos(theta), np.sin(theta)
+    lam1 = Bm * cs**2 + 2 * G * sn * cs + D * sn**2
+    lam2 = Bm * sn**2 - 2 * G * sn * cs + D * cs**2
+    wi, wk = W[:, None, :], W[None, :, :]
+    Y = np.empty((h, h, W.shape[1], 2))
+    Y[..., 0] = np.sqrt(np.abs(lam1))[..., None] * (cs[..., None] * wi + sn[..., None] * wk)
+    Y[..., 1] = np.sqrt(np.abs(lam2))[..., None] * (cs[..., None] * wk - sn[..., None] * wi)
+    upper = np.triu_indices(h, 1)
+    lower = (upper[1], upper[0])
+    Y[lower] = Y[upper]
+    signs = np.stack([np.sign(lam1), np.sign(lam2)], axis=-1)
+    signs[lower] = signs[upper]
+    Z = np.swapaxes(Y * signs[:, :, None, :], -1, -2)
+    return Y, np.ascontiguousarray(Z)
+
+
+def _assemble_float(K, W, v):
+    h, d = W.shape
+    hd = h * d
+    P = hd + h
+    vv = np.multiply.outer(v, v)
+    H = np.empty((P, P))
+    blocks, diagonals = _block_views(H, h, d)
+    Y, Z = _rank2_factors(W, vv * K["K31"], vv * K["K22"])
+    np.matmul(Y, Z, out=blocks)
+    diagonals += (vv * K["K11"])[:, :, None]
+    Hwv = (
+        v[:, None, None]
+        * (W[:, :, None] * K["K20"][:, None, :] + W.T[None, :, :] * K["K11"][:, None, :])
+    ).reshape(hd, h)
+    H[:hd, hd:] = Hwv
+    H[hd:, :hd] = Hwv.T
+    H[hd:, hd:] = K["K00"]
+    return H
+
+
+def _assemble_exact_formula(K, W, v):
+    """The block formula term by term, in object arrays (mpmath or exact rationals)."""
+    h, d = W.shape
+    hd = h * d
+    vv = np.multiply.outer(v, v)
+    A, Bm, G, D = (vv * K[name] for name in ("K11", "K31", "K22", "K13"))
+    Wij = W[:, :, None, None]  # W_ij
+    Wil = W[:, None, None, :]  # W_il
+    Wkj = W.T[None, :, :, None]  # W_kj
+    Wkl = W[None, None, :, :]  # W_kl
+    blk = lambda M: M[:, None, :, None]  # noqa: E731
+    Hww = (blk(Bm) * (Wij * Wil) + blk(D) * (Wkj * Wkl)) + blk(G) * (Wij * Wkl + Wkj * Wil)
+    eye = np.zeros((d, d), dtype=object)
+    eye[np.diag_indices(d)] = 1
+    Hww = Hww + blk(A) * eye[None, :, None, :]
+    Hwv = v[:, None, None] * (
+        W[:, :, None] * K["K20"][:, None, :] + W.T[None, :, :] * K["K11"][:, None, :]
+    )
+    H = np.empty((hd + h, hd + h), dtype=object)
+    H[:hd, :hd] = Hww.reshape(hd, hd)
+    H[:hd, hd:] = Hwv.reshape(hd, h)
+    H[hd:, :hd] = Hwv.reshape(hd, h).T
+    H[hd:, hd:] = K["K00"]
+    return H

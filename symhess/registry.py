@@ -1,0 +1,189 @@
+"""Find, check and load the kernel module of an activation.
+
+Kernel modules are the generated files in the shipped ``generated/`` folder and in folders
+the user names (``--kernels DIR`` on the command line, ``kernel_dirs=`` in Python, and the
+``SYMHESS_KERNELS`` environment variable, a path list). For an activation, symhess uses, in
+order:
+
+1. a module generated for exactly this activation (its banner hash equals the activation's);
+2. for a polynomial of degree 1..8, the shipped family ``poly_deg{p}`` with its coefficients;
+3. the resolvers registered by later modules (closed forms, quadrature) in :data:`RESOLVERS`.
+
+Every module is checked before use: a banner hash that does not match its canonical form, an
+older generator version or a body edited by hand make it *stale*, and a stale module is
+refused with the command that regenerates it - never used.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from . import banner, numbers
+from .activation import Activation, activation
+from .errors import SymhessError
+
+ENV_VAR = "SYMHESS_KERNELS"
+
+
+def shipped_dir() -> Path:
+    import symhess.generated
+
+    return Path(symhess.generated.__file__).parent
+
+
+def search_dirs(kernel_dirs: Sequence[str | os.PathLike] | None = None) -> list[Path]:
+    """User folders (argument, then ``SYMHESS_KERNELS``) followed by the shipped folder."""
+    user = [Path(p) for p in (kernel_dirs or ())]
+    user += [Path(p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    for p in user:
+        if not p.is_dir():
+            raise SymhessError(f"kernel folder {str(p)!r} does not exist")
+    return user + [shipped_dir()]
+
+
+@dataclass
+class KernelModule:
+    """A generated kernel module on disk, its banner read, its code loaded on demand."""
+
+    path: Path
+    fields: dict[str, str]
+    body: str
+    _module: ModuleType | None = field(default=None, repr=False)
+
+    @property
+    def hash(self) -> str:
+        return self.fields["Hash"]
+
+    @property
+    def source(self) -> str:
+        return self.fields["Source"]
+
+    def load(self) -> ModuleType:
+        """Import the module (once), refusing it if stale."""
+        if self._module is None:
+            reason = banner.stale_reason(self.fields, self.body)
+            if reason is not None:
+                raise SymhessError(
+                    f"kernel module {str(self.path)!r} is stale ({reason}); regenerate it with: "
+                    f"{self.fields['Regenerate']}"
+                )
+            spec = importlib.util.spec_from_file_location(
+                f"symhess._kernels.{self.path.stem}_{self.hash}", self.path
+            )
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self._module = module
+        return self._module
+
+
+def read_module(path: Path) -> KernelModule | None:
+    """The module at ``path`` if it carries a symhess banner, else ``None``."""
+    try:
+        parsed = banner.split(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    if parsed is None:
+        return None
+    return KernelModule(path=path, fields=parsed[0], body=parsed[1])
+
+
+_CACHE: dict[tuple[Path, float], KernelModule | None] = {}
+
+
+def _modules_in(folder: Path) -> list[KernelModule]:
+    out = []
+    for path in sorted(folder.glob("*.py")):
+        key = (path.resolve(), path.stat().st_mtime)
+        if key not in _CACHE:
+            _CACHE[key] = read_module(path)
+        if _CACHE[key] is not None:
+            out.append(_CACHE[key])
+    return out
+
+
+# ----------------------------------------------------------------------------- evaluation
+class Kernels:
+    """The six kernels of one activation, ready to evaluate.
+
+    Call it as ``kernels(a, b, c, system)`` with ``a, b, c`` in the number system
+    ``system`` (see :mod:`symhess.numbers`); it returns the tuple
+    ``(K00, K11, K20, K22, K31, K13)``, each broadcast to the shape of ``a, b, c``.
+    """
+
+    def __init__(self, act: Activation, origin: str, func: Callable, coefficients=None):
+        self.activation = act
+        self.origin = origin
+        self._func = func
+        self._coefficients = coefficients
+
+    def __call__(self, a, b, c, system: str = "float64"):
+        if self._coefficients is None:
+            return self._func(a, b, c)
+        s = [numbers.scalar(x, system) for x in self._coefficients]
+        return self._func(a, b, c, s)
+
+    def __repr__(self) -> str:
+        return f"Kernels({self.activation.short!r} from {self.origin})"
+
+
+# Later modules register resolvers for activations without a generated module
+# (closed forms, quadrature): each takes an Activation and returns Kernels or None.
+RESOLVERS: list[Callable[[Activation], Kernels | None]] = []
+
+
+def find_by_name(name: str, kernel_dirs=None) -> KernelModule | None:
+    """The user module ``name.py`` in the user folders, if there is one."""
+    for folder in search_dirs(kernel_dirs)[:-1]:
+        candidate = folder / f"{name}.py"
+        if candidate.is_file():
+            module = read_module(candidate)
+            if module is None:
+                raise SymhessError(f"{str(candidate)!r} is not a symhess kernel module")
+            return module
+    return None
+
+
+def resolve(spec, kernel_dirs: Sequence[str | os.PathLike] | None = None) -> Kernels:
+    """The :class:`Kernels` of an activation.
+
+    Parameters
+    ----------
+    spec : str, coefficient list or Activation
+        The activation; a bare name (``"myact"``) refers to a module generated with
+        ``symhess generate ... --name myact`` in one of the kernel folders.
+    kernel_dirs : sequence of paths, optional
+        Folders searched before ``SYMHESS_KERNELS`` and the shipped kernels.
+    """
+    if isinstance(spec, str) and spec.strip().isidentifier() and spec.strip() != "z":
+        named = find_by_name(spec.strip(), kernel_dirs)
+        if named is not None:
+            act = activation(named.source)
+            if act.hash != named.hash:
+                raise SymhessError(
+                    f"kernel module {str(named.path)!r} is stale (its hash does not match "
+                    f"{named.source!r}); regenerate it with: {named.fields['Regenerate']}"
+                )
+            return Kernels(act, str(named.path), named.load().kernels)
+    act = activation(spec)
+    dirs = search_dirs(kernel_dirs)
+    for folder in dirs:
+        for module in _modules_in(folder):
+            if module.hash == act.hash:
+                return Kernels(act, str(module.path), module.load().kernels)
+    if act.is_polynomial:
+        family = next(
+            (m for m in _modules_in(dirs[-1]) if m.path.stem == f"poly_deg{act.degree}"), None
+        )
+        if family is None:
+            raise SymhessError(f"shipped kernel family poly_deg{act.degree} is missing")
+        return Kernels(act, str(family.path), family.load().kernels, act.coefficients)
+    for resolver in RESOLVERS:
+        found = resolver(act)
+        if found is not None:
+            return found
+    raise SymhessError(f"no kernels known for activation {act.source!r}")
