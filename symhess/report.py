@@ -1,0 +1,48 @@
+"""The text report of ``symhess analyze``."""
+
+from __future__ import annotations
+
+import sympy
+
+from .hessian import hessian
+from .kernels import KERNEL_NAMES, symbolic_kernels
+from .registry import resolve
+from .spectrum import summarize
+from .teacher import Teacher
+
+
+def _kernel_lines(act) -> list[str]:
+    if not act.is_polynomial:
+        return ["  (no polynomial kernels: evaluated numerically)"]
+    K = symbolic_kernels(act)
+    return [f"  {name} = {sympy.sstr(K[name])}" for name in KERNEL_NAMES]
+
+
+def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> str:
+    """Kernels, parameter count and spectrum summary of the Hessian, as text."""
+    kern = resolve(expr, kernel_dirs)
+    act = kern.activation
+    d, h, P = teacher.d, teacher.h, teacher.params
+    H = hessian(act, teacher.W, teacher.v, kernel_dirs=kernel_dirs)
+    s = summarize(H)
+    smallest_nz = s.smallest_nonzero
+    lines = [
+        f"activation  sigma(z) = {act.short}",
+        f"kernels     {kern.origin}",
+        f"teacher     d = {d}, h = {h}; {origin}",
+        f"parameters  P = h*d + h = {P}",
+        "",
+        "kernels K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)], Var u = a, Var w = b, Cov = c:",
+        *_kernel_lines(act),
+        "",
+        "spectrum of the Hessian at the optimum (float64, LAPACK eigvalsh):",
+        f"  largest eigenvalue     {s.largest:.6e}",
+        f"  smallest eigenvalue    {s.smallest:.6e}",
+        "  smallest non-zero      " + ("none" if smallest_nz is None else f"{smallest_nz:.6e}"),
+        f"  numerically zero       {s.zeros} of {P}  (|lambda| <= {s.tolerance:.2e} "
+        "= P * eps * max|lambda|)",
+        f"  rank (float64)         {s.rank}",
+        f"  largest gap            x{s.gap_ratio:.3g} between |lambda| number {s.gap_index} "
+        f"and {s.gap_index + 1} (ascending)",
+    ]
+    return "\n".join(lines)
