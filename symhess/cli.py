@@ -6,88 +6,30 @@ Every problem with the input ends in one line ``symhess: error: ...`` and exit s
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import pkgutil
 import sys
 from pathlib import Path
 
 import numpy as np
 import sympy
 
-from . import __version__
+from . import __version__, commands
 from ._io import atomic_write, refuse_overwrite
+from .commands._common import (
+    DEFAULT_SEED,
+    Parser,
+    add_kernels_option,
+    add_teacher_options,
+    positive,
+    seed,
+    teacher_from,
+)
 from .errors import SymhessError
 
 DEFAULT_ACTIVATION = "z + z**2/2"
-DEFAULT_D, DEFAULT_H, DEFAULT_SEED = 6, 4, 0
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line and exit 2 like every other input error."""
-
-    def error(self, message):
-        raise SymhessError(message)
-
-
-def _integer(name: str, minimum: int, what: str):
-    """An argparse type: an integer ``>= minimum``, refused in one line otherwise."""
-
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"{name} must be a {what} integer, got {text!r}")
-        return value
-
-    return parse
-
-
-def _positive(name):
-    return _integer(name, 1, "positive")
-
-
-_seed = _integer("seed", 0, "non-negative")
-
-
-def _add_kernels_option(p):
-    p.add_argument(
-        "--kernels",
-        action="append",
-        metavar="DIR",
-        help="folder with kernel modules from 'symhess generate' (repeatable; "
-        "also the SYMHESS_KERNELS path list)",
-    )
-
-
-def _add_teacher_options(p, required: bool):
-    g = p.add_argument_group("teacher (random, or from a file)")
-    g.add_argument("--d", type=_positive("--d"), help="input dimension")
-    g.add_argument("--h", type=_positive("--h"), help="hidden units")
-    g.add_argument("--seed", type=_seed, help="random seed (default 0)")
-    g.add_argument(
-        "--dist",
-        default="normal",
-        choices=("normal", "uniform", "rademacher"),
-        help="distribution of the teacher weights (default: normal)",
-    )
-    g.add_argument("--teacher", metavar="T.npz", help="teacher file with arrays W (h x d), v (h,)")
-
-
-def _teacher_from(args, default_d=None, default_h=None):
-    from .teacher import load_teacher, sample_teacher
-
-    if args.teacher:
-        if args.d is not None or args.h is not None or args.seed is not None:
-            raise SymhessError("give either --teacher or --d/--h/--seed, not both")
-        return load_teacher(args.teacher), f"teacher file {args.teacher}"
-    d = args.d if args.d is not None else default_d
-    h = args.h if args.h is not None else default_h
-    if d is None or h is None:
-        raise SymhessError("give the sizes --d and --h, or a teacher file --teacher T.npz")
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-    teacher = sample_teacher(d, h, seed=seed, dist=args.dist)
-    return teacher, f"random teacher, seed {seed}, {args.dist} weights (Var W = 1/d, Var v = 1/h)"
+DEFAULT_D, DEFAULT_H = 6, 4
 
 
 # ----------------------------------------------------------------------------- commands
@@ -108,7 +50,7 @@ def cmd_hessian(args):
 
     refuse_overwrite(args.out, args.force)
     kern = resolve(args.expr, args.kernels)
-    teacher, _ = _teacher_from(args)
+    teacher, _ = teacher_from(args)
     H = hessian(kern.activation, teacher.W, teacher.v, kernel_dirs=args.kernels)
     atomic_write(args.out, lambda f: np.save(f, H))
     P = H.shape[0]
@@ -146,26 +88,26 @@ def cmd_analyze(args):
     from .report import analyze_report
 
     expr = args.expr if args.expr is not None else DEFAULT_ACTIVATION
-    teacher, origin = _teacher_from(args, DEFAULT_D, DEFAULT_H)
+    teacher, origin = teacher_from(args, DEFAULT_D, DEFAULT_H)
     print(analyze_report(expr, teacher, origin, kernel_dirs=args.kernels))
     return 0
 
 
 # ----------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="symhess",
         description="Exact Hessians of two-layer teacher-student networks at the optimum.",
     )
     parser.add_argument("--version", action="version", version=f"symhess {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     p = sub.add_parser("analyze", help="kernels, Hessian and spectrum summary (the main job)")
     p.add_argument(
         "expr", nargs="?", metavar="EXPR", help=f"activation in z (default: {DEFAULT_ACTIVATION!r})"
     )
-    _add_teacher_options(p, required=False)
-    _add_kernels_option(p)
+    add_teacher_options(p)
+    add_kernels_option(p)
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("kernels", help="the six Gaussian kernels of a polynomial activation")
@@ -181,16 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("hessian", help="write the dense Hessian as a .npy file")
     p.add_argument("expr", metavar="EXPR")
-    _add_teacher_options(p, required=True)
+    add_teacher_options(p)
     p.add_argument("--out", required=True, metavar="H.npy", help="output file")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    _add_kernels_option(p)
+    add_kernels_option(p)
     p.set_defaults(func=cmd_hessian)
 
     p = sub.add_parser("teacher", help="sample a teacher and write it as .npz")
-    p.add_argument("--d", type=_positive("--d"), required=True)
-    p.add_argument("--h", type=_positive("--h"), required=True)
-    p.add_argument("--seed", type=_seed)
+    p.add_argument("--d", type=positive("--d"), required=True)
+    p.add_argument("--h", type=positive("--h"), required=True)
+    p.add_argument("--seed", type=seed)
     p.add_argument("--dist", default="normal", choices=("normal", "uniform", "rademacher"))
     p.add_argument("--out", required=True, metavar="T.npz")
     p.add_argument("--force", action="store_true")
@@ -208,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace a file not generated from this activation"
     )
     p.set_defaults(func=cmd_generate)
+
+    # Further subcommands live one module each in symhess/commands/ and register themselves.
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"symhess.commands.{info.name}").register(sub)
     return parser
 
 
