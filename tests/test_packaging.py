@@ -23,7 +23,6 @@ def wheel_files(tmp_path_factory):
             "wheel",
             str(ROOT),
             "--no-deps",
-            "--no-build-isolation",
             "-q",
             "-w",
             str(out),
