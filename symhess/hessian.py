@@ -11,16 +11,19 @@ Parameters are ordered as in the paper: ``W`` row-major (``W[i, j]`` at ``i*d + 
 
 In float64 each ``d x d`` block of ``H_WW`` is ``A_ik I + [w_i w_k] M_ik [w_i w_k]^T`` with a
 symmetric ``2 x 2`` matrix ``M_ik``. Writing ``M_ik = sum_a s_a q_a q_a^T`` (eigenvalues with
-sign ``s_a``) turns every block into ``sum_a s_a z_a z_a^T``: one batched matrix product with
-inner dimension 2 writes the whole block straight into ``H``, about twice the cost of writing
-``H`` once. Blocks ``(i, k)`` and ``(k, i)`` are equal and use the same factors, and each
-element is ``z_0[j] (s_0 z_0[l]) + z_1[j] (s_1 z_1[l])``, so ``H`` comes out exactly symmetric
-without a symmetrising pass. In mpmath and exact arithmetic the formula above is used as is.
+sign ``s_a``) turns every block into ``sum_a s_a z_a z_a^T``: batched matrix products with
+inner dimension 2, split over the cores, write the blocks straight into ``H`` at about twice
+the cost of writing ``H`` once. Blocks ``(i, k)`` and ``(k, i)`` are equal and use the same
+factors, and each element is ``z_0[j] (s_0 z_0[l]) + z_1[j] (s_1 z_1[l])``,
+so ``H`` comes out exactly symmetric without a symmetrising pass. In mpmath and exact
+arithmetic the formula above is used as is.
 """
 
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -120,27 +123,38 @@ def _block_views(H: np.ndarray, h: int, d: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def _rank2_factors(W: np.ndarray, Bm: np.ndarray, G: np.ndarray):
-    """``Y[i,k] (d x 2)``, ``Z[i,k] (2 x d)`` with ``Y Z = [w_i w_k] M [w_i w_k]^T``.
+    """``Y[i,k]`` (shape (2, d)) and signs ``S[i,k]`` (shape (2,)) with
+    ``Y^T diag(S) Y = [w_i w_k] M [w_i w_k]^T``, ``M = [[B_ik, G_ik], [G_ik, B_ki]]``.
 
-    ``M = [[B_ik, G_ik], [G_ik, B_ki]]``; the factors for ``(k, i)`` are copied from ``(i, k)``.
+    Each row of ``Y[i,k]`` is ``p w_i + q w_k``. For ``k > i`` the coefficients are taken from
+    ``(i, k)`` with the roles swapped, so ``Y[k,i]`` is bit for bit ``Y[i,k]`` (floating-point
+    addition commutes) and blocks ``(i, k)``, ``(k, i)`` come out identical.
     """
-    h = W.shape[0]
+    h, d = W.shape
     D = Bm.T
     theta = 0.5 * np.arctan2(2 * G, Bm - D)
     cs, sn = np.cos(theta), np.sin(theta)
     lam1 = Bm * cs**2 + 2 * G * sn * cs + D * sn**2
     lam2 = Bm * sn**2 - 2 * G * sn * cs + D * cs**2
-    wi, wk = W[:, None, :], W[None, :, :]
-    Y = np.empty((h, h, W.shape[1], 2))
-    Y[..., 0] = np.sqrt(np.abs(lam1))[..., None] * (cs[..., None] * wi + sn[..., None] * wk)
-    Y[..., 1] = np.sqrt(np.abs(lam2))[..., None] * (cs[..., None] * wk - sn[..., None] * wi)
-    upper = np.triu_indices(h, 1)
-    lower = (upper[1], upper[0])
-    Y[lower] = Y[upper]
+    r1, r2 = np.sqrt(np.abs(lam1)), np.sqrt(np.abs(lam2))
+    # eigenvectors (cs, sn) and (-sn, cs): rows y1 = r1 (cs w_i + sn w_k), y2 = r2 (cs w_k - sn w_i)
+    first = np.stack([r1 * cs, -r2 * sn])
+    second = np.stack([r1 * sn, r2 * cs])
     signs = np.stack([np.sign(lam1), np.sign(lam2)], axis=-1)
+    lower = np.tril_indices(h, -1)
+    upper = (lower[1], lower[0])
+    first[:, lower[0], lower[1]], second[:, lower[0], lower[1]] = (
+        second[:, upper[0], upper[1]],
+        first[:, upper[0], upper[1]],
+    )
     signs[lower] = signs[upper]
-    Z = np.swapaxes(Y * signs[:, :, None, :], -1, -2)
-    return Y, np.ascontiguousarray(Z)
+    Y = np.empty((h, h, 2, d))
+    scratch = np.empty((h, h, d))
+    for a in range(2):
+        np.multiply(first[a][:, :, None], W[:, None, :], out=Y[:, :, a, :])
+        np.multiply(second[a][:, :, None], W[None, :, :], out=scratch)
+        Y[:, :, a, :] += scratch
+    return Y, signs
 
 
 def _assemble_float(K, W, v):
@@ -150,8 +164,13 @@ def _assemble_float(K, W, v):
     vv = np.multiply.outer(v, v)
     H = np.empty((P, P))
     blocks, diagonals = _block_views(H, h, d)
-    Y, Z = _rank2_factors(W, vv * K["K31"], vv * K["K22"])
-    np.matmul(Y, Z, out=blocks)
+    Y, signs = _rank2_factors(W, vv * K["K31"], vv * K["K22"])
+    Z = Y * signs[:, :, :, None]  # a sign flip is exact
+    Yt = np.swapaxes(Y, -1, -2)
+    # Each block product is too small for BLAS to thread, so split the batch over the cores
+    # ourselves (numpy releases the GIL); every element still comes from the same kernel.
+    chunks = [slice(i, min(i + 8, h)) for i in range(0, h, 8)]
+    list(_pool().map(lambda s: np.matmul(Yt[s], Z[s], out=blocks[s]), chunks))
     diagonals += (vv * K["K11"])[:, :, None]
     Hwv = (
         v[:, None, None]
@@ -161,6 +180,11 @@ def _assemble_float(K, W, v):
     H[hd:, :hd] = Hwv.T
     H[hd:, hd:] = K["K00"]
     return H
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
 
 
 def _assemble_exact_formula(K, W, v):
