@@ -169,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     except SymhessError as exc:
         print(f"symhess: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (``symhess analyze | head``): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as exc:
         print(
             f"symhess: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
