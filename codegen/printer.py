@@ -46,3 +46,58 @@ def print_assignment(name: str, expr: sympy.Expr, printer: KernelPrinter, width:
             out.append(f"        + {text}")
     out.append("    )")
     return "\n".join(out)
+
+
+class ClosedFormPrinter(KernelPrinter):
+    """Print closed-form kernels (``asin``, ``sqrt``, ``pi``, rationals) for two systems.
+
+    Every function, ``pi`` and every non-integer rational goes through the namespace ``_e``
+    that the module picks from its inputs (:func:`symhess.elementary.namespace`): numpy in
+    float64, mpmath at the current precision for mpmath numbers. So no float literal appears,
+    and ``pi`` or ``1/3`` are never rounded to float64 before an mpmath evaluation.
+    """
+
+    def _print(self, expr, **kwargs):
+        # SymPy's Python printer knows math.gamma, math.e, ...: allow only the namespace's.
+        if isinstance(expr, sympy.Function) and type(expr) not in _NAMESPACE_FUNCTIONS:
+            raise ValueError(f"function {expr.func} has no printer in kernel modules")
+        if isinstance(expr, sympy.NumberSymbol) and expr is not sympy.pi or expr in _NOT_FINITE:
+            raise ValueError(f"constant {expr} has no printer in kernel modules")
+        return super()._print(expr, **kwargs)
+
+    def _print_Rational(self, expr):
+        if expr.q == 1:
+            return str(expr.p)
+        return f"_e.rational({expr.p}, {expr.q})"
+
+    def _print_Pi(self, expr):
+        return "_e.pi"
+
+    def _print_Pow(self, expr, rational=False):
+        base, exp = expr.as_base_exp()
+        if exp.is_Rational and exp.q == 2:
+            root = f"_e.sqrt({self._print(base)})"
+            if exp.p == 1:
+                return root
+            return f"{root}**{exp.p}" if exp.p > 0 else f"{root}**({exp.p})"
+        if exp.is_Integer:
+            return super()._print_Pow(expr, rational=rational)
+        raise ValueError(f"power {expr} has no printer in kernel modules")
+
+    def _print_Function(self, expr):
+        raise ValueError(f"function {expr.func} has no printer in kernel modules")
+
+
+def _namespace_call(name: str):
+    def print_call(self, expr):
+        return f"_e.{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    return print_call
+
+
+# SymPy's Python printer maps these through its own table (math.asin, ...); route them
+# through the namespace instead. These are exactly symhess.elementary.FUNCTIONS minus sqrt.
+_NOT_FINITE = (sympy.oo, -sympy.oo, sympy.zoo, sympy.nan)
+_NAMESPACE_FUNCTIONS = (sympy.asin, sympy.exp, sympy.erf, sympy.sin, sympy.cos, sympy.tanh)
+for _function in _NAMESPACE_FUNCTIONS:
+    setattr(ClosedFormPrinter, f"_print_{_function.__name__}", _namespace_call(_function.__name__))

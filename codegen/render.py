@@ -17,7 +17,7 @@ from symhess import banner
 from symhess.kernels import KERNEL_NAMES
 from symhess.moments import A, B, C
 
-from .printer import KernelPrinter, print_assignment
+from .printer import ClosedFormPrinter, KernelPrinter, print_assignment
 
 GENERATOR_VERSION = banner.GENERATOR_VERSION
 
@@ -42,6 +42,13 @@ class ModuleSpec:
         For a family, the degree ``p`` (``p + 1`` coefficients).
     regenerate : str
         The command that regenerates this module.
+    closed_form : bool
+        ``True`` for kernels with elementary functions (erf: ``asin``, ``sqrt``, ``pi``),
+        printed by :class:`~.printer.ClosedFormPrinter` for float64 and mpmath.
+    parameters : tuple of str
+        For a closed-form family, the run-time parameters (``("s0", "s1")``).
+    sigma : str or None
+        For a closed-form family, ``sigma(z)`` in its parameters, for the docstring.
     """
 
     name: str
@@ -51,6 +58,9 @@ class ModuleSpec:
     kernels: dict[str, sympy.Expr]
     degree: int | None
     regenerate: str
+    closed_form: bool = False
+    parameters: tuple[str, ...] = ()
+    sigma: str | None = None
 
     @property
     def hash(self) -> str:
@@ -67,6 +77,8 @@ def _integer_scaled(expr: sympy.Expr) -> tuple[sympy.Expr, int]:
 
 def render(spec: ModuleSpec) -> str:
     """The full text of the module for ``spec``."""
+    if spec.closed_form:
+        return _render_closed_form(spec)
     printer = KernelPrinter()
     scaled = [_integer_scaled(spec.kernels[name]) for name in KERNEL_NAMES]
     replacements, reduced = sympy.cse(
@@ -185,3 +197,112 @@ def _check_symbols(free: list[str], allowed: list[str], spec: ModuleSpec) -> Non
     stray = [s for s in free if s not in allowed]
     if stray:
         raise ValueError(f"kernels of {spec.name!r} contain unexpected symbols {stray}")
+
+
+_CLOSED_FORM_SYSTEMS = ("float64", "mpmath")
+
+
+def _render_closed_form(spec: ModuleSpec) -> str:
+    """A closed-form module: the same layout, functions through the ``_e`` namespace."""
+    printer = ClosedFormPrinter()
+    exprs = [spec.kernels[name] for name in KERNEL_NAMES]
+    replacements, reduced = sympy.cse(
+        exprs, symbols=sympy.numbered_symbols("_t"), order="canonical"
+    )
+    ops = sum(sympy.count_ops(e) for _, e in replacements) + sum(
+        sympy.count_ops(e) for e in reduced
+    )
+    params = spec.parameters
+    free = sorted({str(s) for e in exprs for s in e.free_symbols} - {str(A), str(B), str(C)})
+    _check_symbols(free, list(params), spec)
+
+    lines: list[str] = []
+    lines.append(f"def kernels({'a, b, c, s' if params else 'a, b, c'}):")
+    lines.append('    """Return ``(K00, K11, K20, K22, K31, K13)`` evaluated at ``(a, b, c)``.')
+    lines.append("")
+    lines.append("    Parameters")
+    lines.append("    ----------")
+    lines.append("    a, b, c : array_like, float, mpmath.mpf or object array of mpf")
+    lines.append(
+        "        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together."
+    )
+    if params:
+        lines.append(f"    s : sequence of {len(params)} numbers")
+        lines.append(
+            f"        Parameters ``{', '.join(params)}`` in the number system of ``a, b, c``."
+        )
+    lines.append("")
+    lines.append("    Returns")
+    lines.append("    -------")
+    lines.append("    tuple of 6")
+    lines.append("        Every kernel broadcast to the common shape of ``a, b, c``.")
+    lines.append('    """')
+    lines.append("    # Inputs")
+    lines.append("    try:")
+    lines.append("        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))")
+    lines.append("    except ValueError:")
+    lines.append("        raise ValueError(")
+    lines.append('            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "')
+    lines.append('            f"{numpy.shape(b)}, {numpy.shape(c)}"')
+    lines.append("        ) from None")
+    if params:
+        lines.append(f"    if len(s) != {len(params)}:")
+        lines.append(
+            f'        raise ValueError(f"expected {len(params)} parameters '
+            f'{", ".join(params)}, got {{len(s)}}")'
+        )
+        lines.append(f"    {', '.join(params)}{',' if len(params) == 1 else ''} = s")
+    lines.append("    # numpy for float64 inputs, mpmath (current precision) for mpmath numbers")
+    lines.append("    _e = namespace(a, b, c)")
+    lines.append("    _zero = 0 * (a + b + c)")
+    lines.append("")
+    lines.append(f"    # Intermediate terms ({len(replacements)})")
+    for sym, expr in replacements:
+        lines.append(print_assignment(str(sym), expr, printer))
+    lines.append("")
+    lines.append("    # Outputs")
+    for name, expr in zip(KERNEL_NAMES, reduced, strict=True):
+        lines.append(print_assignment(name, expr, printer))
+    lines.append("    return (")
+    for name in KERNEL_NAMES:
+        lines.append(f"        _zero + {name},")
+    lines.append("    )")
+    function = "\n".join(lines) + "\n"
+
+    what = "a closed-form family." if params else "one activation (closed form)."
+    doc = [
+        '"""Gaussian kernels K00, K11, K20, K22, K31, K13 of ' + what,
+        "",
+        "K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)] with (u, w) ~ N(0, [[a, c], [c, b]]),",
+        f"for sigma(z) = {spec.sigma or spec.source}.",
+        "",
+        "Evaluates in float64 (numpy arrays, broadcast) and in mpmath numbers (or numpy object",
+        "arrays of them) at the current mpmath.mp.dps: functions, pi and non-integer rationals",
+        "come from the namespace symhess.elementary.namespace picks from the inputs, so no",
+        "float literal appears below. Exact rationals are not supported (the kernels are not",
+        "rational functions).",
+        f"Operations: {ops} (one common-subexpression pass over all six kernels).",
+        '"""',
+    ]
+    header_fields = [
+        "import numpy",
+        "",
+        "from symhess.elementary import namespace",
+        "",
+        f"GENERATOR_VERSION = {GENERATOR_VERSION}",
+        f"KIND = {spec.kind!r}",
+        f"SOURCE = {spec.source!r}",
+        f"CANONICAL = {spec.canonical!r}",
+        f"HASH = {spec.hash!r}",
+        f"PARAMETERS = {params!r}",
+        f"SYSTEMS = {_CLOSED_FORM_SYSTEMS!r}",
+        f"OUTPUTS = {KERNEL_NAMES!r}",
+    ]
+    body = "\n".join(doc) + "\n\n" + "\n".join(header_fields) + "\n\n\n" + function
+    fields = {
+        "Source": spec.source,
+        "Canonical": spec.canonical,
+        "Hash": spec.hash,
+        "Regenerate": spec.regenerate,
+    }
+    return banner.make(fields, body)

@@ -1,8 +1,11 @@
-"""What gets generated: the shipped polynomial families and user activations."""
+"""What gets generated: the shipped families, the shipped erf modules and user activations."""
 
 from __future__ import annotations
 
-from symhess.activation import Activation
+import dataclasses
+
+from symhess import closed_forms
+from symhess.activation import Activation, activation
 from symhess.kernels import coefficient_symbols, isserlis_kernels
 
 from .render import ModuleSpec
@@ -34,10 +37,50 @@ def family_spec(degree: int) -> ModuleSpec:
     )
 
 
+SHIPPED_ACTIVATIONS = {"erf": "erf(z)", "erf_sqrt2": "erf(z/sqrt(2))"}
+"""Closed-form modules shipped for single activations: the paper's erf and ``erf(z/sqrt(2))``."""
+
+
+def erf_family_spec() -> ModuleSpec:
+    """Kernels of ``sigma(z) = s0 * erf(sqrt(s1) * z)`` (``s1 = alpha**2 > 0``) by Price."""
+    sigma = "s0*erf(sqrt(s1)*z)"
+    return ModuleSpec(
+        name=closed_forms.ERF_FAMILY,
+        kind="family",
+        source=f"{sigma} with s1 = alpha**2 > 0 (parameters s0, s1 at run time)",
+        canonical=f"erf-family({sigma})",
+        kernels=closed_forms.erf_kernels(),
+        degree=None,
+        regenerate=UPDATE_COMMAND,
+        closed_form=True,
+        parameters=("s0", "s1"),
+        sigma=sigma,
+    )
+
+
 def activation_spec(act: Activation, name: str) -> ModuleSpec:
-    """Kernels of one polynomial activation, its coefficients folded into the code."""
+    """Kernels of one activation, its coefficients folded into the code.
+
+    Polynomials get their Isserlis kernels; ``beta * erf(alpha * z)`` its closed form.
+    """
+    regenerate = f"symhess generate {_shell_quote(act.source)} --name {name} --force"
     if not act.is_polynomial:
-        raise ValueError(f"{act.source!r} is not a polynomial: no closed-form kernels to generate")
+        kernels = closed_forms.symbolic_kernels(act)
+        if kernels is None:
+            raise ValueError(
+                f"{act.source!r} has no closed-form kernels to generate (only polynomials "
+                "and beta*erf(alpha*z)); its kernels come from quadrature at run time"
+            )
+        return ModuleSpec(
+            name=name,
+            kind="activation",
+            source=act.source,
+            canonical=act.canonical,
+            kernels=kernels,
+            degree=None,
+            regenerate=regenerate,
+            closed_form=True,
+        )
     return ModuleSpec(
         name=name,
         kind="activation",
@@ -45,13 +88,18 @@ def activation_spec(act: Activation, name: str) -> ModuleSpec:
         canonical=act.canonical,
         kernels=isserlis_kernels(act.coefficients),
         degree=act.degree,
-        regenerate=f"symhess generate {_shell_quote(act.source)} --name {name} --force",
+        regenerate=regenerate,
     )
 
 
 def shipped_specs() -> list[ModuleSpec]:
     """Every module that ships in ``generated/``."""
-    return [family_spec(p) for p in FAMILY_DEGREES]
+    specs = [family_spec(p) for p in FAMILY_DEGREES]
+    specs.append(erf_family_spec())
+    for name, source in SHIPPED_ACTIVATIONS.items():
+        spec = activation_spec(activation(source), name)
+        specs.append(dataclasses.replace(spec, regenerate=UPDATE_COMMAND))
+    return specs
 
 
 def _shell_quote(text: str) -> str:

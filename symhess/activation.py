@@ -52,7 +52,13 @@ class Activation:
 
     @property
     def canonical(self) -> str:
-        """A spelling-independent text form: ``poly(s0, s1, ...)`` for polynomials."""
+        """A spelling-independent text form.
+
+        ``poly(s0, s1, ...)`` for polynomials; for other activations SymPy's ``srepr`` of the
+        expression built by the grammar. SymPy's automatic ordering makes ``0.1*tanh(z) + z``
+        and ``z + tanh(z)/10`` the same, but not every identity (``sigmoid(z)`` and the same
+        function written with ``exp`` differ): the hash only finds generated modules.
+        """
         if self.coefficients is not None:
             return "poly(" + ", ".join(str(s) for s in self.coefficients) + ")"
         return sympy.srepr(self.expr)
@@ -137,7 +143,7 @@ def activation(spec: str | Sequence | Activation) -> Activation:
         try:
             coeffs = expression.to_polynomial(tree, spec)
         except expression.NotPolynomial:
-            return _non_polynomial(spec, expression.to_sympy(tree))
+            return _non_polynomial(spec, expression.to_sympy(tree, spec))
         return _from_coefficients(coeffs, spec)
     if isinstance(spec, (list, tuple)) or (
         hasattr(spec, "__len__") and hasattr(spec, "__getitem__") and not isinstance(spec, dict)
@@ -152,7 +158,17 @@ def activation(spec: str | Sequence | Activation) -> Activation:
     )
 
 
+_NOT_SMOOTH = (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.DiracDelta, sympy.Piecewise)
+
+
 def _non_polynomial(source: str, expr: sympy.Expr) -> Activation:
     if not expr.has(Z):
         raise SymhessError(f"activation {source!r} is constant: it does not depend on z")
+    # SymPy turns sqrt(z**2) into Abs(z): the grammar alone cannot rule that out.
+    rough = sorted(str(e.func) for e in expr.atoms(*_NOT_SMOOTH))
+    if rough:
+        raise SymhessError(
+            f"activation {source!r} is {sympy.sstr(expr)}, which is not differentiable "
+            f"everywhere ({rough[0]}); the Hessian's kernels need three derivatives of sigma"
+        )
     return Activation(source=source, expr=expr, coefficients=None)

@@ -10,11 +10,17 @@ or ``sympify``)::
     atom   := NUMBER | 'z' | NAME '(' expr ')' | '(' expr ')'
 
 Numbers are decimal literals (``3``, ``0.1``, ``2.5e-3``) and are kept exact: ``0.1`` is
-1/10. Names are the variable ``z`` and the functions registered in :data:`FUNCTIONS`.
+1/10. Names are the variable ``z``, the constant ``pi`` (:data:`CONSTANTS`) and the functions
+in :data:`FUNCTIONS`: ``erf, tanh, sin, cos, exp, sigmoid, gelu, sqrt``, each of one
+argument, freely combined with polynomials (``z + 0.1*tanh(z)``, ``erf(z/sqrt(2))``).
+``sigmoid(x)`` is built as ``(1 + tanh(x/2))/2`` and ``gelu(x)`` as
+``x (1 + erf(x/sqrt(2)))/2``: the same functions, with derivatives that stay stable.
+Functions without derivatives (``abs``, ``relu``, ...) are refused with the reason.
 
-The parser produces a small syntax tree; :func:`to_polynomial` evaluates it exactly into
-rational coefficients (with the degree checked before anything is expanded) and
-:func:`to_sympy` builds a SymPy expression from constructors only.
+The parser produces a small syntax tree; :func:`to_polynomial` evaluates a tree without
+functions or constants exactly into rational coefficients (with the degree checked before
+anything is expanded) and :func:`to_sympy` builds a SymPy expression from constructors only,
+with every power, constant and division checked before SymPy sees it.
 """
 
 from __future__ import annotations
@@ -39,11 +45,47 @@ _MAX_CONSTANT_POWER = 64
 Z = sympy.Symbol("z", real=True)
 """The activation's variable."""
 
-# name -> function building the SymPy expression from its argument. Named functions
-# (erf, tanh, ...) are registered here by the modules that know their kernels.
-FUNCTIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {}
-# name -> SymPy constant usable in expressions (e.g. pi), also registered by later modules.
-CONSTANTS: dict[str, sympy.Expr] = {}
+_MAX_EXPONENT = 64  # numerator and denominator of a power inside a non-polynomial
+_MAX_CONSTANT_BITS = 4096  # a constant power p**n is refused before SymPy computes it
+
+
+def _sigmoid(x: sympy.Expr) -> sympy.Expr:
+    return (1 + sympy.tanh(x / 2)) / 2
+
+
+def _gelu(x: sympy.Expr) -> sympy.Expr:
+    return x * (1 + sympy.erf(x / sympy.sqrt(2))) / 2
+
+
+# name -> function building the SymPy expression from its argument (constructors only).
+FUNCTIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
+    "erf": sympy.erf,
+    "tanh": sympy.tanh,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "exp": sympy.exp,
+    "sigmoid": _sigmoid,
+    "gelu": _gelu,
+    "sqrt": sympy.sqrt,
+}
+# name -> SymPy constant usable in expressions.
+CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi}
+
+_NOT_SMOOTH = (
+    "is not differentiable at 0, and the Hessian's kernels need sigma', sigma'' and "
+    "sigma''' everywhere (Stein's lemma applied twice); use a smooth activation such as "
+    "gelu, sigmoid, tanh or erf"
+)
+_JUMPS = "jumps at 0, so its derivative is not a function; use a smooth activation"
+REFUSED: dict[str, str] = {
+    "abs": f"abs(z) {_NOT_SMOOTH}",
+    "relu": f"relu(z) {_NOT_SMOOTH}",
+    "max": f"max(0, z) {_NOT_SMOOTH}",
+    "min": f"min(0, z) {_NOT_SMOOTH}",
+    "sign": f"sign(z) {_JUMPS}",
+    "heaviside": f"heaviside(z) {_JUMPS}",
+}
+"""Well-known functions refused on purpose (case-insensitive), with the reason."""
 
 
 # ----------------------------------------------------------------------------- syntax tree
@@ -212,6 +254,8 @@ class _Parser:
             self.advance()
             if tok.text == "z":
                 return Var()
+            if tok.text.lower() in REFUSED:
+                raise _fail(self.text, REFUSED[tok.text.lower()])
             if self.tok.kind == "op" and self.tok.text == "(":
                 if tok.text not in FUNCTIONS:
                     known = ", ".join(sorted(FUNCTIONS)) or "none yet"
@@ -256,7 +300,10 @@ def parse_coefficient_list(text: str) -> list[Fraction]:
     for part in body.split(","):
         if not part.strip():
             raise _fail(text, "empty entry in the coefficient list")
-        coeffs = to_polynomial(parse(part), text)
+        try:
+            coeffs = to_polynomial(parse(part), text)
+        except NotPolynomial:
+            raise _fail(text, f"coefficient {part.strip()!r} is not a rational number") from None
         if len(coeffs) > 1:
             raise _fail(text, f"coefficient {part.strip()!r} depends on z")
         out.append(coeffs[0])
@@ -290,22 +337,37 @@ def _degree(p: list[Fraction]) -> int:
 def to_polynomial(node: Node, text: str = "") -> list[Fraction]:
     """Evaluate a syntax tree into exact coefficients ``[s0, s1, ..., sp]``.
 
-    Raises :class:`NotPolynomial` for function calls and named constants, and
+    Raises :class:`NotPolynomial` if the tree contains a function call or a named constant
+    (checked first, so the answer does not depend on the order of the operands), and
     :class:`SymhessError` for powers and divisions that leave the polynomials or a degree
     above :data:`MAX_DEGREE` (checked before expanding, so ``(z+1)**10**6`` is cheap).
     """
+    if _has_call_or_constant(node):
+        raise NotPolynomial
+    return _polynomial(node, text)
+
+
+def _has_call_or_constant(node: Node) -> bool:
+    if isinstance(node, (Call, Const)):
+        return True
+    if isinstance(node, Neg):
+        return _has_call_or_constant(node.operand)
+    if isinstance(node, Bin):
+        return _has_call_or_constant(node.left) or _has_call_or_constant(node.right)
+    return False
+
+
+def _polynomial(node: Node, text: str) -> list[Fraction]:
     if isinstance(node, Num):
         return [node.value]
     if isinstance(node, Var):
         return [Fraction(0), Fraction(1)]
-    if isinstance(node, (Call, Const)):
-        raise NotPolynomial
     if isinstance(node, Neg):
-        return [-x for x in to_polynomial(node.operand, text)]
-    left = to_polynomial(node.left, text)
+        return [-x for x in _polynomial(node.operand, text)]
+    left = _polynomial(node.left, text)
     if node.op == "**":
         return _power(left, node.right, text)
-    right = to_polynomial(node.right, text)
+    right = _polynomial(node.right, text)
     if node.op in "+-":
         sign = 1 if node.op == "+" else -1
         n = max(len(left), len(right))
@@ -318,7 +380,7 @@ def to_polynomial(node: Node, text: str = "") -> list[Fraction]:
         return _mul(left, right)
     # division: only by non-zero constants
     if _degree(right) > 0:
-        raise _fail(text, "division by an expression in z: an activation must be a polynomial")
+        raise _fail(text, "division by an expression in z: rational functions are not supported")
     if right[0] == 0:
         raise _fail(text, "division by zero")
     return [x / right[0] for x in left]
@@ -329,10 +391,7 @@ def _degree_error(text: str, degree: int) -> SymhessError:
 
 
 def _power(base: list[Fraction], exponent_node: Node, text: str) -> list[Fraction]:
-    try:
-        exponent = to_polynomial(exponent_node, text)
-    except NotPolynomial:
-        raise _fail(text, "the exponent must be a number") from None
+    exponent = _polynomial(exponent_node, text)
     if len(exponent) > 1:
         raise _fail(text, "the exponent depends on z")
     e = exponent[0]
@@ -355,8 +414,20 @@ def _power(base: list[Fraction], exponent_node: Node, text: str) -> list[Fractio
     return out
 
 
-def to_sympy(node: Node) -> sympy.Expr:
-    """Build a SymPy expression in :data:`Z` from a syntax tree, by constructors only."""
+def to_sympy(node: Node, text: str = "") -> sympy.Expr:
+    """Build a SymPy expression in :data:`Z` from a syntax tree, by constructors only.
+
+    Every power needs a constant rational exponent with numerator and denominator at most
+    64, constant powers stay below 4096 bits, and division by zero or complex and infinite
+    results are refused, all before SymPy computes anything large.
+    """
+    expr = _sympy(node, text)
+    if expr.has(sympy.I, sympy.zoo, sympy.oo, sympy.nan):
+        raise _fail(text, "the expression is not a finite real function of z")
+    return expr
+
+
+def _sympy(node: Node, text: str) -> sympy.Expr:
     if isinstance(node, Num):
         return sympy.Rational(node.value.numerator, node.value.denominator)
     if isinstance(node, Var):
@@ -364,10 +435,10 @@ def to_sympy(node: Node) -> sympy.Expr:
     if isinstance(node, Const):
         return CONSTANTS[node.name]
     if isinstance(node, Neg):
-        return -to_sympy(node.operand)
+        return -_sympy(node.operand, text)
     if isinstance(node, Call):
-        return FUNCTIONS[node.name](to_sympy(node.arg))
-    left, right = to_sympy(node.left), to_sympy(node.right)
+        return FUNCTIONS[node.name](_sympy(node.arg, text))
+    left, right = _sympy(node.left, text), _sympy(node.right, text)
     if node.op == "+":
         return left + right
     if node.op == "-":
@@ -375,5 +446,23 @@ def to_sympy(node: Node) -> sympy.Expr:
     if node.op == "*":
         return left * right
     if node.op == "/":
+        if right == 0:
+            raise _fail(text, "division by zero")
         return left / right
-    return left**right
+    return _sympy_power(left, right, text)
+
+
+def _sympy_power(base: sympy.Expr, exponent: sympy.Expr, text: str) -> sympy.Expr:
+    if exponent.has(Z):
+        raise _fail(text, "the exponent depends on z")
+    if not exponent.is_Rational:
+        raise _fail(text, f"exponent {exponent} is not a rational number")
+    if abs(exponent.p) > _MAX_EXPONENT or exponent.q > _MAX_EXPONENT:
+        raise _fail(text, f"exponent {exponent} is out of range")
+    if base == 0 and exponent < 0:
+        raise _fail(text, "division by zero")
+    if base.is_Rational:
+        bits = abs(int(exponent.p)) * max(int(base.p).bit_length(), int(base.q).bit_length())
+        if bits > _MAX_CONSTANT_BITS:
+            raise _fail(text, f"constant power with exponent {exponent} is out of range")
+    return base**exponent

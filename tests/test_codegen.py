@@ -213,3 +213,98 @@ def test_generate_never_overwrites_foreign_files(tmp_path):
     assert "Source: z**3" in target.read_text()
     with pytest.raises(SymhessError, match="does not exist"):
         write_activation_module(activation("z"), "x", tmp_path / "missing")
+
+
+# ----------------------------------------------------------------------------- closed forms
+ERF_MODULES = ["erf", "erf_sqrt2", "erf_family"]
+
+
+def _literal_ratios_and_floats(tree):
+    """Float constants and ``int / int`` between two literals (closed forms divide by names)."""
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, float):
+            bad.append(node.value)
+        if (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Div)
+            and isinstance(node.left, ast.Constant)
+            and isinstance(node.right, ast.Constant)
+        ):
+            bad.append(ast.unparse(node))
+    return bad
+
+
+@pytest.mark.parametrize("name", ERF_MODULES)
+def test_closed_form_modules_have_no_float_literals_and_no_math(name):
+    text = (GENERATED / f"{name}.py").read_text()
+    tree = ast.parse(text)
+    assert _literal_ratios_and_floats(tree) == []
+    imports = {
+        alias.name if isinstance(node, ast.Import) else node.module
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    assert imports == {"numpy", "symhess.elementary"}
+    # every function call in the body goes through the namespace (or numpy's shape checks)
+    calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    assert {c for c in calls if not c.startswith(("_e.", "numpy.", "namespace"))} <= {
+        "ValueError",
+        "len",
+    }
+
+
+def test_closed_form_with_rational_parameter_prints_no_float(tmp_path):
+    path = write_activation_module(activation("erf(z/sqrt(3))/7"), "third", tmp_path)
+    text = path.read_text()
+    assert "_e.rational(" in text
+    assert _literal_ratios_and_floats(ast.parse(text)) == []
+
+
+def _erf_module(name):
+    return importlib.import_module(f"symhess.generated.{name}")
+
+
+@pytest.mark.parametrize("name", ERF_MODULES)
+def test_closed_form_modules_broadcast_in_both_systems(name):
+    mod = _erf_module(name)
+    extra = ([1.0, 1.0],) if mod.PARAMETERS else ()
+    h = 3
+    a = np.array([0.5, 1.0, 2.0])[:, None]
+    c = np.full((h, h), 0.25)
+    outs = mod.kernels(a, a.T, c, *extra)
+    assert all(np.shape(o) == (h, h) and o.dtype == np.float64 for o in outs)
+    assert all(np.shape(o) == () for o in mod.kernels(1.0, 2.0, 0.5, *extra))
+    with mpmath.workdps(30):
+        am = np.array([[mpmath.mpf(x)] for x in (0.5, 1.0, 2.0)], dtype=object)
+        cm = np.full((h, h), mpmath.mpf(1) / 4, dtype=object)
+        extra_m = ([mpmath.mpf(1), mpmath.mpf(1)],) if mod.PARAMETERS else ()
+        outs_m = mod.kernels(am, am.T, cm, *extra_m)
+        for o, f in zip(outs_m, outs, strict=True):
+            assert o.shape == (h, h) and isinstance(o[0, 0], mpmath.mpf)
+            np.testing.assert_allclose(o.astype(float), f, rtol=1e-14)
+    with pytest.raises(ValueError, match="do not broadcast"):
+        mod.kernels(np.ones(3), np.ones(4), np.ones(3), *extra)
+
+
+def test_closed_form_refuses_exact_numbers_and_wrong_parameters():
+    with pytest.raises(TypeError, match="not rational"):
+        _erf_module("erf").kernels(Fraction(1), Fraction(1), Fraction(1, 2))
+    with pytest.raises(ValueError, match="expected 2 parameters"):
+        _erf_module("erf_family").kernels(1.0, 1.0, 0.5, [1.0])
+
+
+def test_closed_form_printer():
+    from symhess.codegen.printer import ClosedFormPrinter
+
+    printer = ClosedFormPrinter()
+    with pytest.raises(ValueError, match="no printer"):
+        printer.doprint(A ** sympy.Rational(1, 3))
+    with pytest.raises(ValueError, match="no printer"):
+        printer.doprint(sympy.gamma(A))
+    with pytest.raises(ValueError, match="float literal"):
+        printer.doprint(A * sympy.Float(0.5))
+    assert printer.doprint(A ** sympy.Rational(-3, 2)) == "_e.sqrt(a)**(-3)"
+    assert printer.doprint(2 * sympy.pi * A / 3) == "(_e.rational(2, 3))*_e.pi*a"
+    assert printer.doprint(sympy.asin(A)) == "_e.asin(a)"

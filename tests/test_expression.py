@@ -5,11 +5,20 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from symhess.activation import activation
 from symhess.errors import SymhessError
-from symhess.expression import MAX_DEGREE, parse, parse_coefficient_list, to_polynomial
+from symhess.expression import (
+    MAX_DEGREE,
+    NotPolynomial,
+    Z,
+    parse,
+    parse_coefficient_list,
+    to_polynomial,
+)
 
 
 def poly(text):
@@ -107,3 +116,75 @@ def test_arbitrary_text_never_crashes(text):
         poly(text)
     except SymhessError as exc:
         assert "\n" not in str(exc)
+
+
+# ----------------------------------------------------------------------------- named functions
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("z + 0.1*tanh(z)", Z + sympy.tanh(Z) / 10),
+        ("erf(z/sqrt(2))", sympy.erf(Z / sympy.sqrt(2))),
+        ("sigmoid(z)", (1 + sympy.tanh(Z / 2)) / 2),
+        ("gelu(z)", Z * (1 + sympy.erf(Z / sympy.sqrt(2))) / 2),
+        ("sin(z)*cos(z) + exp(-z**2)", sympy.sin(Z) * sympy.cos(Z) + sympy.exp(-(Z**2))),
+        ("tanh(z)*z**9", Z**9 * sympy.tanh(Z)),  # no degree limit outside polynomials
+        ("z**9*tanh(z)", Z**9 * sympy.tanh(Z)),  # ... whatever the order of the operands
+        ("pi*z", sympy.pi * Z),
+        ("(1 + tanh(z))**-2", (1 + sympy.tanh(Z)) ** -2),
+        ("erf(2.5e-1*z)", sympy.erf(Z / 4)),
+    ],
+)
+def test_named_functions_build_sympy_expressions(text, expected):
+    assert activation(text).expr == expected
+    assert not activation(text).is_polynomial
+
+
+def test_polynomials_stay_exact_polynomials():
+    assert activation("z + z**2/2").coefficients == (0, 1, Fraction(1, 2))
+    with pytest.raises(NotPolynomial):
+        to_polynomial(parse("z + tanh(z)"))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("abs(z)", "abs\\(z\\) is not differentiable at 0"),
+        ("z + 0.1*abs(z)", "abs\\(z\\) is not differentiable at 0"),
+        ("relu(z)", "relu\\(z\\) is not differentiable"),
+        ("ABS(z)", "not differentiable"),
+        ("sign(z)", "jumps at 0"),
+        ("sqrt(z**2)", "not differentiable everywhere \\(Abs\\)"),
+        ("log(z)", "unknown function 'log'"),
+        ("tanh(z)**z", "exponent depends on z"),
+        ("tanh(z)**pi", "not a rational number"),
+        ("2**100000*tanh(z)", "out of range"),
+        ("tanh(z)*10**4000", "out of range"),
+        ("tanh(z)/0", "division by zero"),
+        ("tanh(z)/(z - z)", "division by zero"),
+        ("sqrt(-1)*tanh(z)", "not a finite real function"),
+        ("erf()", "unexpected '\\)' at position 4"),
+        ("erf(z, 2)", "expected '\\)'"),
+        ("erf", "unknown name 'erf'"),
+        ("pi", "constant"),
+        ("[0, sqrt(2)]", "not a rational number"),
+    ],
+)
+def test_refuses_functions_with_one_line(text, message):
+    with pytest.raises(SymhessError, match=message) as info:
+        activation(text)
+    assert "\n" not in str(info.value)
+
+
+_TOKENS = ["z", "1", "0.5", "2", "+", "-", "*", "/", "**", "(", ")", ",", "pi"]
+_TOKENS += ["erf(", "tanh(", "sin(", "exp(", "sqrt(", "sigmoid(", "abs(", "gelu("]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=14))
+def test_arbitrary_function_text_never_crashes(tokens):
+    try:
+        act = activation("".join(tokens))
+    except SymhessError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert act.expr.has(Z)

@@ -1,0 +1,90 @@
+"""Elementary functions for generated closed-form kernel modules, chosen by the input type.
+
+A closed-form kernel module (erf kernels: ``asin``, ``sqrt``, ``pi``, rationals) is printed
+once and must evaluate both in float64 numpy arrays and in mpmath at the current
+``mpmath.mp.dps``. It calls :func:`namespace` on its inputs and then only uses the returned
+object's functions and constants, so one text serves both number systems::
+
+    _e = namespace(a, b, c)
+    K11 = 4*s1/(_e.pi*_e.sqrt(...))
+
+float64 inputs get numpy and scipy.special; mpmath numbers, or numpy object arrays of them,
+get mpmath applied element by element. Exact rationals have no square roots or ``pi``: they
+are refused (the kernel registry turns that into a one-line error before calling).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from types import SimpleNamespace
+
+import flint
+import mpmath
+import numpy as np
+import scipy.special
+
+__all__ = ["FUNCTIONS", "namespace"]
+
+FUNCTIONS = ("sqrt", "asin", "exp", "erf", "sin", "cos", "tanh")
+"""Functions every namespace provides (generated modules may call exactly these)."""
+
+_NUMPY = SimpleNamespace(
+    system="float64",
+    pi=np.pi,
+    rational=lambda p, q: p / q,  # int / int is correctly rounded in Python
+    sqrt=np.sqrt,
+    asin=np.arcsin,
+    exp=np.exp,
+    erf=scipy.special.erf,
+    sin=np.sin,
+    cos=np.cos,
+    tanh=np.tanh,
+)
+
+_MPMATH_UFUNCS = {name: np.frompyfunc(getattr(mpmath, name), 1, 1) for name in FUNCTIONS}
+
+
+def _mpmath_namespace() -> SimpleNamespace:
+    # pi and rationals are made at call time: they must follow the current mpmath.mp.dps.
+    return SimpleNamespace(
+        system="mpmath",
+        pi=+mpmath.pi,
+        rational=lambda p, q: mpmath.mpf(p) / q,
+        **_MPMATH_UFUNCS,
+    )
+
+
+def _kind(x) -> str:
+    if isinstance(x, np.ndarray):
+        if x.dtype != object:
+            return "float64"
+        x = x.flat[0] if x.size else 0.0
+    if isinstance(x, mpmath.mpf):
+        return "mpmath"
+    if isinstance(x, (Fraction, flint.fmpq)):
+        return "exact"
+    return "float64"
+
+
+def namespace(*inputs) -> SimpleNamespace:
+    """numpy or mpmath functions for ``inputs``, by their number type.
+
+    Parameters
+    ----------
+    *inputs : float, ndarray, mpmath.mpf or object ndarray of mpf
+        The kernel's arguments.
+
+    Returns
+    -------
+    SimpleNamespace
+        ``pi``, ``rational(p, q)`` and the functions in :data:`FUNCTIONS`.
+
+    Raises
+    ------
+    TypeError
+        For exact rationals (``Fraction``, ``fmpq``): closed forms are not rational.
+    """
+    kinds = {_kind(x) for x in inputs}
+    if "exact" in kinds:
+        raise TypeError("closed-form kernels are not rational: evaluate in float64 or mpmath")
+    return _mpmath_namespace() if "mpmath" in kinds else _NUMPY
