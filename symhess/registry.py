@@ -187,9 +187,18 @@ def _builtin_closed_form(act: Activation) -> Kernels | None:
     return resolve_closed_form(act)
 
 
+def _builtin_quadrature(act: Activation) -> Kernels | None:
+    from .quadrature import resolve_quadrature
+
+    return resolve_quadrature(act)
+
+
 # Resolvers for activations without a generated module, tried in order: each takes an
 # Activation and returns Kernels or None. Imported lazily: they need SymPy derivations.
-RESOLVERS: list[Callable[[Activation], Kernels | None]] = [_builtin_closed_form]
+RESOLVERS: list[Callable[[Activation], Kernels | None]] = [
+    _builtin_closed_form,
+    _builtin_quadrature,
+]
 
 
 def _module_systems(module: KernelModule) -> tuple[str, ...]:
