@@ -106,7 +106,7 @@ def _exact(x: object, where: str) -> Fraction:
     if isinstance(x, float):
         if not math.isfinite(x):
             raise SymhessError(f"{where}: coefficient {x!r} is not finite")
-        return Fraction(repr(x))
+        return Fraction(repr(float(x)))  # np.float64 reprs as "np.float64(...)"
     if isinstance(x, str):
         coeffs = expression.to_polynomial(expression.parse(x), x)
         if len(coeffs) > 1:

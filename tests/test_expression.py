@@ -188,3 +188,9 @@ def test_arbitrary_function_text_never_crashes(tokens):
         assert "\n" not in str(exc)
     else:
         assert act.expr.has(Z)
+
+
+def test_numpy_float_coefficients_are_read_by_their_decimal_form():
+    import numpy as np
+
+    assert activation([np.float64(0.1), np.float64(1.0)]).coefficients == (Fraction(1, 10), 1)
