@@ -228,3 +228,25 @@ def test_quadrature_command_bad_input(capsys, argv, message):
     assert main(["quadrature", "tanh(z)", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "source, k00",
+    [
+        # E[sin u sin w] = (E cos(u - w) - E cos(u + w)) / 2 = exp(-(a + b)/2) sinh(c)
+        ("sin(z)", sympy.exp(-(A + B) / 2) * sympy.sinh(C)),
+        ("cos(2*z)", sympy.exp(-2 * (A + B)) * sympy.cosh(4 * C)),
+        # E[exp(u + w)] = exp(Var(u + w) / 2)
+        ("exp(z/2)", sympy.exp((A + B + 2 * C) / 8)),
+    ],
+)
+def test_quadrature_equals_textbook_closed_forms(source, k00):
+    """Price's theorem on a textbook K00 (SymPy, lambdify as the test oracle)."""
+    from symhess.kernels import price_from_k00
+
+    K = price_from_k00(k00)
+    a, b, c = _triples(np.random.default_rng(9), 20)
+    got = quadrature_kernels(source)(a, b, c)
+    for name, g in zip(KERNEL_NAMES, got, strict=True):
+        want = sympy.lambdify((A, B, C), K[name], modules="numpy")(a, b, c)
+        assert np.abs(g - want).max() < 1e-12, (source, name)
