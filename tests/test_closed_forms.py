@@ -182,3 +182,18 @@ def test_match_erf():
     assert match_erf(activation("erf(z) + z")) is None
     assert match_erf(activation("erf(z**2)")) is None
     assert match_erf(activation("erf(z + 1)")) is None
+
+
+def test_mpmath_shows_full_rank_where_float64_miscounts():
+    """d = 1, h = 2: the smallest eigenvalue ~1e-19 is float64 noise but stable in mpmath."""
+    t = symhess.sample_teacher(1, 2, seed=0)
+    H = symhess.hessian("erf(z)", t.W, t.v)
+    assert np.linalg.matrix_rank(H) == 3  # float64 alone: one parameter too few
+    smallest = []
+    for dps in (40, 80):
+        with mpmath.workdps(dps):
+            Hm = symhess.hessian("erf(z)", t.W, t.v, system="mpmath")
+            lam = mpmath.eigsy(mpmath.matrix(Hm.tolist()), eigvals_only=True)
+            smallest.append(min(abs(x) for x in lam))
+    assert smallest[0] > 1e-21  # far above the 40-digit noise floor (~1e-40)
+    assert abs(smallest[0] - smallest[1]) < 1e-35  # the same at 40 and 80 digits: not noise
