@@ -117,3 +117,12 @@ def test_bad_input(kwargs, match):
 def test_bad_starts(task):
     with pytest.raises(SymhessError, match="starts must be a positive integer"):
         rc.run_experiment(task, starts=0, seed=0)
+
+
+def test_threshold_decides(task):
+    # the same end point is critical or not depending only on the stated threshold
+    theta0 = 1e-8 * rc.initial_point(task, np.random.default_rng(3))
+    g = rc.newton_search(theta0, task, max_nfev=1).grad_norm
+    assert g > 0
+    assert not rc.newton_search(theta0, task, max_nfev=1, tol=g / 2).critical
+    assert rc.newton_search(theta0, task, max_nfev=1, tol=2 * g).critical
