@@ -183,7 +183,8 @@ def _check_finite(act: Activation, derivatives) -> None:
             name = "sigma" + "'" * k
             raise SymhessError(
                 f"activation {act.source!r}: {name} is not a finite real number at "
-                f"z = {where:g}, so its Gaussian kernels do not exist"
+                f"z = {where:g} (a pole, a root of a negative number, or float64 overflow), "
+                "so its Gaussian kernels cannot be computed"
             )
 
 
