@@ -1,0 +1,96 @@
+"""``symhess rank``: the Hessian rank three ways, and every prediction checked against it."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import DEFAULT_SEED, add_kernels_option, positive, seed
+
+METHOD_CHOICES = ("float", "mpmath", "exact", "all")
+DEFAULT_DPS = 50  # symhess.rank.DEFAULT_DPS (not imported here: --help stays fast)
+
+
+def dps_type(text):
+    """``--dps``: an integer of at least ``symhess.rank.MIN_DPS`` digits."""
+    from ..rank import MIN_DPS
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < MIN_DPS:
+        raise argparse.ArgumentTypeError(
+            f"--dps must be an integer of at least {MIN_DPS} digits, got {text!r} "
+            "(the zero threshold 10^(-dps/2) must stay far below float64's)"
+        )
+    return value
+
+
+def methods_of(choice: str, is_polynomial: bool) -> tuple[str, ...]:
+    """``all`` means every method that applies (no exact rank for a non-polynomial)."""
+    if choice != "all":
+        return (choice,)
+    return ("float", "mpmath", "exact") if is_polynomial else ("float", "mpmath")
+
+
+def cmd_rank(args):
+    import json
+
+    from ..rank import rank_report, rational_teacher, report_json, report_lines
+    from ..registry import resolve
+
+    act = resolve(args.expr, args.kernels).activation
+    methods = methods_of(args.method, act.is_polynomial)
+    s = DEFAULT_SEED if args.seed is None else args.seed
+    t = rational_teacher(args.d, args.h, s)
+    report = rank_report(act, t.W, t.v, methods, dps=args.dps, kernel_dirs=args.kernels, seed=s)
+    if args.json:
+        print(json.dumps(report_json(report)))
+        return 0
+    print(f"activation  sigma(z) = {act.short}")
+    print(
+        f"teacher     d = {args.d}, h = {args.h}; random rational teacher, seed {s} "
+        "(normal weights, Var W = 1/d, Var v = 1/h, rounded to multiples of 2^-20: "
+        "every method sees the same numbers)"
+    )
+    if args.method == "all" and not act.is_polynomial:
+        print("            (no exact rank: the activation is not a polynomial)")
+    print()
+    print("\n".join(report_lines(report)))
+    return 0
+
+
+def register(sub):
+    p = sub.add_parser(
+        "rank",
+        help="Hessian rank (float64, mpmath, exact) against every theoretical count",
+        description="The rank of the Hessian at the optimum for a random rational teacher, "
+        "measured in float64, in mpmath at --dps digits and exactly over Q, with each "
+        "prediction (exact counts must equal the rank, bounds must not be exceeded). "
+        "Predictions are judged against the most trustworthy rank measured: exact, else "
+        "mpmath, else float64.",
+    )
+    p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'z + z**3'")
+    p.add_argument("--d", type=positive("--d"), required=True, help="input dimension")
+    p.add_argument("--h", type=positive("--h"), required=True, help="hidden units")
+    p.add_argument("--seed", type=seed, help=f"random seed (default {DEFAULT_SEED})")
+    p.add_argument(
+        "--method",
+        choices=METHOD_CHOICES,
+        default="all",
+        help="rank method (default: all that apply)",
+    )
+    p.add_argument(
+        "--dps",
+        type=dps_type,
+        default=DEFAULT_DPS,
+        help=f"digits for --method mpmath (default {DEFAULT_DPS}, at least 20)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON object: {"params", "rank": {method: int}, '
+        '"predictions": {name: {"value", "kind", "holds"}}}',
+    )
+    add_kernels_option(p)
+    p.set_defaults(func=cmd_rank)
