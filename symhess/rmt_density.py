@@ -258,17 +258,21 @@ def _partial_masses(x, phi, eps):
     """Mass of the density below each ``x`` (shape (N,)), summed over the support."""
     coeffs = discriminant(phi=phi, eps=eps)
     out = np.zeros(x.shape)
+    top = x.max(initial=-np.inf)
     for lo, hi in support(phi=phi, eps=eps):
+        if lo >= top:
+            break
         half = 0.5 * (hi - lo)
         breaks = _theta_breaks(lo, hi, coeffs)
-        cumulative = np.concatenate(
-            [[0.0], np.cumsum(_panel_integrals(breaks[:-1], breaks[1:], lo, half, phi, eps))]
-        )
-        out[x >= hi] += cumulative[-1]
         inside = (x > lo) & (x < hi)
+        theta = np.arccos(np.clip(1.0 - (x[inside] - lo) / half, -1.0, 1.0))
+        k = np.clip(np.searchsorted(breaks, theta, side="right") - 1, 0, breaks.size - 2)
+        # only the panels below the largest x are needed (the index needs few of them)
+        used = breaks.size if top >= hi else int(k.max(initial=0)) + 1
+        panels = _panel_integrals(breaks[: used - 1], breaks[1:used], lo, half, phi, eps)
+        cumulative = np.concatenate([[0.0], np.cumsum(panels)])
+        out[x >= hi] += cumulative[-1]
         if inside.any():
-            theta = np.arccos(np.clip(1.0 - (x[inside] - lo) / half, -1.0, 1.0))
-            k = np.clip(np.searchsorted(breaks, theta, side="right") - 1, 0, breaks.size - 2)
             out[inside] += cumulative[k] + _panel_integrals(breaks[k], theta, lo, half, phi, eps)
     return out
 
