@@ -64,7 +64,7 @@ class SweepRow:
     route : str
         How that rank was decided (tolerance, or the exact route).
     decided : bool
-        Every floating-point method's gap separated its zeros.
+        The rank is settled: exact, or the floating-point method's gap separated its zeros.
     predictions : list of Prediction
     status : str
         One of :data:`STATUSES`.
@@ -134,7 +134,7 @@ def _point(task) -> SweepRow:
         ranks,
         r.rank,
         r.results[r.reference].detail,
-        all(x.decided for x in r.results.values()),
+        r.results[r.reference].decided,
         r.predictions,
         status_of(ranks, r.rank, r.predictions),
     )
@@ -282,17 +282,24 @@ def write_csv(rows, methods, path, *, force: bool = False) -> None:
 _MARK = {"exact": "", "saturated": "", "below": "<", "MISMATCH": "!", "DISAGREE": "?"}
 
 
+def _mark(r: SweepRow) -> str:
+    return _MARK[r.status] + ("" if r.decided else "~")
+
+
 def table_lines(rows: list[SweepRow]) -> list[str]:
     """Rank grid (rows h, columns d) with a mark per cell, then a count of each status."""
     ds = sorted({r.d for r in rows})
     hs = sorted({r.h for r in rows})
     at = {(r.d, r.h): r for r in rows}
-    cell = max(len(f"{r.rank}{_MARK[r.status]}") for r in rows) + 1
-    lines = ["rank by (h, d); < below every bound, ! a prediction fails, ? methods disagree"]
+    cell = max(len(f"{r.rank}{_mark(r)}") for r in rows) + 1
+    lines = [
+        "rank by (h, d); < below every bound, ! a prediction fails, ? methods disagree, "
+        "~ not decided (no clear gap: raise --dps)"
+    ]
     lines.append("  h \\ d " + "".join(f"{d:>{cell}}" for d in ds))
     for h in hs:
         cells = "".join(
-            f"{at[d, h].rank}{_MARK[at[d, h].status]}".rjust(cell) if (d, h) in at else " " * cell
+            f"{at[d, h].rank}{_mark(at[d, h])}".rjust(cell) if (d, h) in at else " " * cell
             for d in ds
         )
         lines.append(f"  {h:>5} " + cells)
@@ -300,7 +307,8 @@ def table_lines(rows: list[SweepRow]) -> list[str]:
     lines.append(
         f"{len(rows)} points: {counts['exact']} equal an exact prediction, "
         f"{counts['saturated']} reach the smallest bound, {counts['below']} lie below every "
-        f"bound, {counts['MISMATCH']} mismatches, {counts['DISAGREE']} disagreements"
+        f"bound, {counts['MISMATCH']} mismatches, {counts['DISAGREE']} disagreements, "
+        f"{sum(not r.decided for r in rows)} not decided"
     )
     for r in rows:
         if r.flagged:
@@ -343,7 +351,7 @@ def plot_heatmap(rows: list[SweepRow], path, title: str, *, force: bool = False)
         norm = im.norm
         for r in rows:
             i, j = hs.index(r.h), ds.index(r.d)
-            text = f"{int(data[i, j])}" + (_MARK[r.status] if data is rank else "")
+            text = f"{int(data[i, j])}" + (_mark(r) if data is rank else "")
             dark = data is rank and norm(data[i, j]) < 0.5  # viridis is dark at the bottom
             color = "white" if dark else "black"
             ax.text(j, i, text, ha="center", va="center", fontsize=small, color=color)

@@ -11,7 +11,7 @@ from symhess.cli import main
 from symhess.errors import SymhessError
 from symhess.predictions import Prediction, predictions
 from symhess.rank import rational_teacher
-from symhess.sweep import csv_text, parse_range, status_of, sweep, table_lines
+from symhess.sweep import SweepRow, csv_text, parse_range, status_of, sweep, table_lines
 
 from .rank_oracles import install_sin, jacobian_rank
 
@@ -43,6 +43,16 @@ def test_status_of():
     assert status_of({"exact": 6}, 6, [bound]) == "saturated"
     assert status_of({"exact": 5}, 5, [bound]) == "below"
     assert status_of({"float": 4, "exact": 5}, 5, [bound, exact]) == "DISAGREE"
+
+
+def test_table_marks_undecided_points():
+    preds = [Prediction("params", 4, "bound", "")]
+    rows = [
+        SweepRow(1, 1, 2, {"float": 2}, 2, "", True, preds[:1], "saturated"),
+        SweepRow(1, 2, 4, {"float": 3}, 3, "", False, preds, "below"),
+    ]
+    lines = table_lines(rows)
+    assert lines[3].split() == ["2", "3<~"] and lines[-1].endswith("1 not decided")
 
 
 def test_sweep_statuses_against_the_jacobian():
