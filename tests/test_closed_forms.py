@@ -197,3 +197,23 @@ def test_mpmath_shows_full_rank_where_float64_miscounts():
             smallest.append(min(abs(x) for x in lam))
     assert smallest[0] > 1e-21  # far above the 40-digit noise floor (~1e-40)
     assert abs(smallest[0] - smallest[1]) < 1e-35  # the same at 40 and 80 digits: not noise
+
+
+@pytest.mark.parametrize(
+    "d, h, dps, float_rank_expected",
+    [(1, 2, 50, 3), (1, 4, 100, None), (2, 6, 50, 18), (6, 6, 50, 42)],
+)
+def test_rank_of_erf_hessian_is_full(d, h, dps, float_rank_expected):
+    """The paper's claim through symhess.rank (as `symhess rank "erf(z)" --method mpmath`).
+
+    At d = 1 float64 counts too few (and at h = 2 even calls its count decided); 50 digits do
+    not separate d = 1, h = 4 (smallest |lambda| / max ~ 2e-29), 100 digits do.
+    """
+    from symhess.rank import float_rank, mpmath_rank, rational_teacher
+
+    t = rational_teacher(d, h, 0)
+    m = mpmath_rank("erf(z)", t.W, t.v, dps=dps)
+    assert m.rank == m.params == h * d + h and m.decided
+    f = float_rank("erf(z)", t.W, t.v).rank
+    # (1, 4): smallest |lambda| / max ~ 1e-29, 1e-22, ...: float64 counts ~5, by rounding luck
+    assert f == float_rank_expected if float_rank_expected else f < m.params
