@@ -1,0 +1,136 @@
+"""When the dense Hessian would not fit: decide, and report its spectrum from the operator.
+
+``symhess analyze`` (and ``symhess spectrum``) ask :func:`dense_fits` before building
+anything; when it says no, :func:`operator_section` gives the spectrum lines from the
+matrix-free operator instead: the exact trace, the largest eigenvalues (Lanczos), and the
+distribution of the rest by stochastic Lanczos quadrature, with the memory it takes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .extremes import extreme_eigenvalues, solver_bytes
+from .hessian import available_memory
+from .operator import matvec_bytes, operator, operator_bytes
+from .registry import Kernels, resolve
+from .slq import basis_bytes, slq
+from .teacher import Teacher
+
+GIB = 2**30
+
+# A dense float64 analysis holds H and LAPACK's copy of it (eigvalsh works in place on one).
+DENSE_COPIES = 2.2
+
+# Decades of lambda / lambda_max the density is summarised in.
+_DECADES = (1e-12, 1e-9, 1e-6, 1e-3, 1e-2, 1e-1)
+
+
+def dense_bytes(h: int, d: int, copies: float = DENSE_COPIES) -> float:
+    """Bytes of ``copies`` dense ``P x P`` float64 matrices, ``P = h d + h``."""
+    P = h * d + h
+    return copies * 8.0 * P * P
+
+
+def dense_fits(h: int, d: int, copies: float = DENSE_COPIES) -> bool:
+    """Whether a dense Hessian and its eigenvalue decomposition fit in available memory
+    (the rule of :func:`symhess.hessian.check_memory`: at most 90 % of it)."""
+    avail = available_memory()
+    return avail is None or dense_bytes(h, d, copies) <= 0.9 * avail
+
+
+def format_bytes(n: float) -> str:
+    """``n`` bytes in GiB, MiB or KiB, whichever reads best."""
+    if n >= 0.1 * GIB:
+        return f"{n / GIB:.1f} GiB"
+    if n >= 2**20:
+        return f"{n / 2**20:.0f} MiB"
+    return f"{n / 2**10:.0f} KiB"
+
+
+def operator_section(
+    activation,
+    teacher: Teacher,
+    kernel_dirs=None,
+    *,
+    k: int = 5,
+    probes: int = 10,
+    steps: int = 60,
+    seed: int = 0,
+    show_progress: bool | None = None,
+) -> list[str]:
+    """Report lines on the spectrum of the Hessian, from the matrix-free operator.
+
+    Parameters
+    ----------
+    activation : str, coefficient list, Activation or Kernels
+    teacher : Teacher
+    kernel_dirs : sequence of paths, optional
+    k : int
+        How many of the largest eigenvalues to find (ARPACK).
+    probes, steps : int
+        Stochastic Lanczos quadrature: probe vectors and Lanczos steps per probe.
+    seed : int
+    show_progress : bool, optional
+
+    Returns
+    -------
+    list of str
+        Lines for the ``symhess analyze`` report, headed by why the operator is used.
+    """
+    kern = activation if isinstance(activation, Kernels) else resolve(activation, kernel_dirs)
+    h, d, P = teacher.h, teacher.d, teacher.params
+    avail = available_memory()
+    k = min(k, P)
+    steps = min(steps, P)
+    lines = [
+        "spectrum of the Hessian at the optimum (matrix-free operator: a dense P x P "
+        f"Hessian and its eigensolver need {format_bytes(dense_bytes(h, d))}"
+        + (f", {format_bytes(avail)} available):" if avail is not None else "):"),
+    ]
+    op = operator(kern, teacher.W, teacher.v)
+    memory = operator_bytes(h, d) + matvec_bytes(h, d)
+    lines.append(
+        f"  operator memory        {format_bytes(memory)} (kernel matrices h x h and one product's "
+        "scratch; H @ x costs O(h^2 d))"
+    )
+    trace = op.trace()
+    lines.append(f"  exact trace            {trace:.6e}  (kernels on the diagonal, O(h d))")
+    top = extreme_eigenvalues(op, k, "largest", seed=seed, show_progress=show_progress)
+    values = ", ".join(f"{x:.6e}" for x in top.eigenvalues)
+    status = "" if top.converged else "; NOT converged"
+    lines += [
+        f"  largest eigenvalues    {values}",
+        f"                         (k = {k}; {top.method}, {top.products} products, "
+        f"residual {top.residual:.1e} x max diag{status}, solver memory "
+        f"{format_bytes(solver_bytes(P, k, 'largest'))})",
+    ]
+    dens = slq(op, probes=probes, steps=steps, seed=seed, show_progress=show_progress)
+    reorth = "full reorthogonalisation" if dens.reorthogonalized else "no reorthogonalisation"
+    block_memory = basis_bytes(P, steps, 1) if dens.reorthogonalized else 32 * P
+    lines += [
+        f"  spectral density       stochastic Lanczos quadrature: {probes} Rademacher probes x "
+        f"{steps} Lanczos steps, {reorth} ({format_bytes(block_memory)} per probe)",
+        f"    trace estimate       {dens.trace():.6e} +- {dens.trace_error():.1e} "
+        f"(exact {trace:.6e})",
+        "    eigenvalues with lambda / lambda_max in      estimated count (+- standard error)",
+    ]
+    lam_max = float(top.eigenvalues[0])
+    edges = np.array([-np.inf, *(_DECADES), np.inf]) * lam_max
+    counts, errors = dens.bin_counts(edges)
+    labels = (
+        [f"below {_DECADES[0]:.0e}"]
+        + [f"[{lo:.0e}, {hi:.0e})" for lo, hi in zip(_DECADES[:-1], _DECADES[1:], strict=True)]
+        + [f"{_DECADES[-1]:.0e} and above"]
+    )
+    for label, count, error in zip(labels, counts, errors, strict=True):
+        lines.append(f"      {label:<40} {count:10.1f} +- {error:.1f}")
+    lines.append(
+        "    (quadrature nodes resolve the distribution, not single eigenvalues: mass near 0 "
+        "is smeared over the lowest decades)"
+    )
+    lines.append(
+        "  smallest eigenvalues   not computed here (thousands of products at this size): "
+        "symhess eigs EXPR --which smallest"
+    )
+    return lines

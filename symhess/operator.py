@@ -1,0 +1,279 @@
+"""The Hessian as a matrix-free operator: ``H @ x`` from six ``h x h`` kernel matrices.
+
+With ``X`` the ``h x d`` block of ``x`` (``W`` part, row-major) and ``y`` its ``v`` part,
+``S = W X^T`` (``S_ik = w_i . x_k``), ``t_k = w_k . x_k`` and the kernel matrices scaled as
+``A = vv o K11``, ``B = vv o K31``, ``G = vv o K22``, ``D = vv o K13 = B^T``,
+``V = diag(v) K11`` (``vv = v v^T``, ``o`` the entrywise product), the block formula of
+math.md section 3 summed over ``(k, l)`` gives::
+
+    (H x)_W = A X + (G o S + D diag(t) + V diag(y)) W + diag(c) W,
+        c_i = sum_k B_ik S_ik + (G t)_i + v_i (K20 y)_i
+    (H x)_v = K20^T (v o t) + sum_i V_ik S_ki + K00 y
+
+Three ``(h x h) @ (h x d)``-sized matrix products (``S``, ``A X`` and ``N W``) and ``O(h^2)``
+entrywise work: ``O(h^2 d)`` time and ``O(h^2 + h d)`` memory per vector; ``H`` is never
+formed. A block of ``m`` vectors is done with the same three products, each ``m`` times
+wider, so the BLAS gets one large product to spread over its threads instead of ``m`` small
+ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator
+
+from .errors import SymhessError
+from .gram import kernel_matrices
+from .hessian import available_memory
+from .registry import Kernels, resolve
+from .teacher import check_weights
+
+GIB = 2**30
+
+# Bytes of scratch a block of vectors may use; larger blocks are done in slices.
+_MATMAT_BUDGET = 512 * 2**20
+
+# h x h float64 matrices the operator keeps (A, G, B and V^T side by side, D, V, K20, K00).
+_STORED_MATRICES = 8
+
+# Peak h x h arrays while the generated kernel modules run: their common subexpressions are
+# all alive at the end (measured 9 for sigma = z and 121 for a degree-8 polynomial).
+_KERNEL_EVAL_MATRICES = 130
+
+
+def operator(activation, W, v, *, kernel_dirs=None) -> HessianOperator:
+    """The Hessian at the optimum as a symmetric ``LinearOperator``, never formed.
+
+    Parameters
+    ----------
+    activation : str, coefficient list, Activation or Kernels
+        As for :func:`symhess.hessian`; a :class:`~symhess.registry.Kernels` is used as is.
+    W : array_like, shape (h, d)
+    v : array_like, shape (h,)
+    kernel_dirs : sequence of paths, optional
+        Extra folders with generated kernel modules.
+
+    Returns
+    -------
+    HessianOperator
+        Shape ``(P, P)``, ``P = h d + h``, float64; ``matvec``/``matmat`` cost ``O(h^2 d)`` per
+        vector.
+
+    Raises
+    ------
+    SymhessError
+        Bad weights, or kernel matrices that alone would not fit in memory.
+    """
+    kernels = activation if isinstance(activation, Kernels) else resolve(activation, kernel_dirs)
+    W, v = check_weights(W, v)
+    if W.dtype == object or v.dtype == object:
+        raise SymhessError("the Hessian operator works in float64; give float weights")
+    h, d = W.shape
+    check_operator_memory(h, d)
+    K = kernel_matrices_bounded(kernels, W)
+    return HessianOperator(K, W, v)
+
+
+def operator_bytes(h: int, d: int) -> int:
+    """Bytes the operator keeps: its kernel matrices and the weights."""
+    return 8 * (_STORED_MATRICES * h * h + h * d + h)
+
+
+def matvec_bytes(h: int, d: int) -> int:
+    """Scratch bytes of one product ``H @ x`` (``S``, the combined matrix ``N``, one
+    temporary, and four ``h x d`` arrays)."""
+    return 8 * (3 * h * h + 4 * h * d + 8 * h)
+
+
+def check_operator_memory(h: int, d: int) -> None:
+    """Refuse, before allocating anything, kernel matrices that would not fit in memory."""
+    need = operator_bytes(h, d) + matvec_bytes(h, d)
+    avail = available_memory()
+    if avail is not None and need > 0.8 * avail:
+        raise SymhessError(
+            f"the Hessian operator for h = {h}, d = {d} needs {need / GIB:.1f} GiB for its "
+            f"h x h kernel matrices but only {avail / GIB:.1f} GiB is available; use fewer "
+            "hidden units"
+        )
+
+
+def kernel_matrices_bounded(kernels: Kernels, W: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`symhess.gram.kernel_matrices` of ``W`` with ``W``, in row blocks if the kernel
+    module's intermediates for all ``h^2`` pairs at once would take too much memory.
+
+    The blocks are made exactly symmetric the same way (``K00, K11, K22`` averaged with their
+    transposes, ``K13 = K31^T``) and the diagonals use ``c = a`` exactly.
+    """
+    h = W.shape[0]
+    avail = available_memory()
+    budget = max(256 * 2**20, (avail or 0) // 4 - operator_bytes(h, W.shape[1]))
+    rows = max(1, int(budget // (8 * _KERNEL_EVAL_MATRICES * h)))
+    if rows >= h:
+        return kernel_matrices(kernels, W)
+    a = np.einsum("ij,ij->i", W, W)
+    out = {name: np.empty((h, h)) for name in ("K00", "K11", "K20", "K22", "K31", "K13")}
+    for start in range(0, h, rows):
+        block = slice(start, min(h, start + rows))
+        C = W[block] @ W.T
+        local = np.arange(block.stop - block.start)
+        C[local, local + start] = a[block]
+        values = kernels(a[block, None], a[None, :], C, "float64")
+        for name, value in zip(out, values, strict=True):
+            out[name][block] = value
+    for name in ("K00", "K11", "K22"):
+        K = out[name]
+        K += K.T
+        K *= 0.5
+    out["K13"] = np.ascontiguousarray(out["K31"].T)
+    return out
+
+
+def diagonal_kernels(kernels: Kernels, W: np.ndarray) -> dict[str, np.ndarray]:
+    """The kernels at ``a = b = c = |w_i|^2``: the diagonals of the kernel matrices, ``O(h d)``."""
+    a = np.einsum("ij,ij->i", W, W)
+    values = kernels(a, a, a, "float64")
+    return dict(zip(("K00", "K11", "K20", "K22", "K31", "K13"), values, strict=True))
+
+
+def _trace_from_diagonals(K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray) -> float:
+    # H_WW[(i,j),(i,j)] = v_i^2 (K11 + W_ij^2 (K31 + 2 K22 + K13)) and H_vv[i,i] = K00, at [i, i].
+    d = W.shape[1]
+    a = np.einsum("ij,ij->i", W, W)
+    ww = v * v * (d * K["K11"] + a * (K["K31"] + 2 * K["K22"] + K["K13"]))
+    return float(np.sum(ww) + np.sum(K["K00"]))
+
+
+def _diagonal_from_diagonals(K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray) -> np.ndarray:
+    quad = K["K31"] + 2 * K["K22"] + K["K13"]
+    ww = (v * v)[:, None] * (K["K11"][:, None] + W * W * quad[:, None])
+    return np.concatenate([ww.reshape(-1), K["K00"]])
+
+
+def hessian_trace(activation, W, v, *, kernel_dirs=None) -> float:
+    """``trace(H)`` from the kernels on the diagonal ``a = b = c = |w_i|^2`` alone, ``O(h d)``.
+
+    Parameters
+    ----------
+    activation : str, coefficient list, Activation or Kernels
+    W : array_like, shape (h, d)
+    v : array_like, shape (h,)
+    """
+    kernels = activation if isinstance(activation, Kernels) else resolve(activation, kernel_dirs)
+    W, v = check_weights(W, v)
+    W, v = W.astype(np.float64), v.astype(np.float64)
+    return _trace_from_diagonals(diagonal_kernels(kernels, W), W, v)
+
+
+class HessianOperator(LinearOperator):
+    """``H @ x`` at ``O(h^2 d)`` per vector; see the module docstring for the formula.
+
+    Parameters
+    ----------
+    K : dict of str to ndarray, each (h, h)
+        Kernel matrices from :func:`symhess.gram.kernel_matrices` (``K13 = K31^T``).
+    W : ndarray, shape (h, d)
+    v : ndarray, shape (h,)
+
+    Attributes
+    ----------
+    h, d, P : int
+    products : int
+        Vectors multiplied so far (a block of ``m`` counts ``m``).
+    """
+
+    def __init__(self, K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray):
+        W = np.ascontiguousarray(W, dtype=np.float64)
+        v = np.ascontiguousarray(v, dtype=np.float64)
+        h, d = W.shape
+        P = h * d + h
+        super().__init__(dtype=np.float64, shape=(P, P))
+        self.h, self.d, self.P = h, d, P
+        self.W, self.v = W, v
+        vv = np.multiply.outer(v, v)
+        self._A = vv * K["K11"]
+        self._G = vv * K["K22"]
+        # B and V^T side by side: one batched product gives both row sums over S.
+        BV = np.empty((h, h, 2))
+        np.multiply(vv, K["K31"], out=BV[:, :, 0])
+        np.multiply(K["K11"], v[None, :], out=BV[:, :, 1])  # (V^T)_ki = K11_ki v_i
+        self._BV = BV
+        # Contiguous copies of D = B^T and V for the entrywise pass over S.
+        self._D = np.ascontiguousarray(BV[:, :, 0].T)
+        self._V = np.ascontiguousarray(BV[:, :, 1].T)
+        self._K20 = np.ascontiguousarray(K["K20"])
+        self._K00 = np.ascontiguousarray(K["K00"])
+        self._diag = {name: np.diagonal(K[name]).copy() for name in K}
+        self.products = 0
+
+    # ------------------------------------------------------------------ structure
+    def _adjoint(self):
+        return self
+
+    def _transpose(self):
+        return self
+
+    def trace(self) -> float:
+        """Exact ``trace(H)`` from the kernels' diagonals, ``O(h d)``."""
+        return _trace_from_diagonals(self._diag, self.W, self.v)
+
+    def diagonal(self) -> np.ndarray:
+        """The diagonal of ``H``, shape ``(P,)``, ``O(h d)``."""
+        return _diagonal_from_diagonals(self._diag, self.W, self.v)
+
+    @property
+    def nbytes(self) -> int:
+        return operator_bytes(self.h, self.d)
+
+    def block_size(self) -> int:
+        """How many vectors one product handles at a time within the scratch budget."""
+        return max(1, _MATMAT_BUDGET // matvec_bytes(self.h, self.d))
+
+    # ------------------------------------------------------------------ products
+    def _matvec(self, x):
+        return self._matmat(np.asarray(x).reshape(-1, 1)).reshape(-1)
+
+    def _matmat(self, X):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[0] != self.P:
+            raise SymhessError(f"expected vectors of length P = {self.P}, got shape {X.shape}")
+        if np.iscomplexobj(X):
+            return self._matmat(X.real) + 1j * self._matmat(X.imag)
+        if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
+            raise SymhessError(f"vectors must hold real numbers, got dtype {X.dtype}")
+        if not np.all(np.isfinite(X)):
+            raise SymhessError("the vector has NaN or infinite entries")
+        m = X.shape[1]
+        out = np.empty((self.P, m))
+        step = self.block_size()
+        for start in range(0, m, step):
+            cols = slice(start, min(m, start + step))
+            out[:, cols] = self._block(np.ascontiguousarray(X[:, cols], dtype=np.float64))
+        self.products += m
+        return out
+
+    def _block(self, X: np.ndarray) -> np.ndarray:
+        """``H @ X`` for ``X`` of shape ``(P, m)``, C-contiguous."""
+        h, d, W, v = self.h, self.d, self.W, self.v
+        hd = h * d
+        m = X.shape[1]
+        Xr = X[:hd].reshape(h, d, m)  # Xr[k, l, b] = X_kl of vector b
+        y = X[hd:]  # (h, m)
+        # S[i, b, k] = w_i . x_k (vector b): one product W (h x d) @ (d x m h)
+        S = (W @ Xr.transpose(1, 2, 0).reshape(d, m * h)).reshape(h, m, h)
+        t = np.einsum("kjb,kj->kb", Xr, W)  # t[k, b] = w_k . x_k
+        sums = np.matmul(S, self._BV)  # [i, b, 0] = sum_k B_ik S_ik; [k, b, 1] = sum_i V_ik S_ki
+        # N[i, b, k] = G_ik S_ik + D_ik t_k + V_ik y_k  (D = B^T, V = (V^T)^T)
+        N = S
+        N *= self._G[:, None, :]
+        scratch = np.multiply(self._D[:, None, :], t.T[None, :, :])
+        N += scratch
+        N += np.multiply(self._V[:, None, :], y.T[None, :, :], out=scratch)
+        NW = (N.reshape(h * m, h) @ W).reshape(h, m, d)
+        AX = (self._A @ Xr.reshape(h, d * m)).reshape(h, d, m)
+        c = sums[:, :, 0] + self._G @ t + v[:, None] * (self._K20 @ y)  # (h, m)
+        AX += NW.transpose(0, 2, 1)
+        AX += W[:, :, None] * c[:, None, :]
+        out = np.empty((self.P, m))
+        out[:hd] = AX.reshape(hd, m)
+        out[hd:] = self._K20.T @ (v[:, None] * t) + sums[:, :, 1] + self._K00 @ y
+        return out
