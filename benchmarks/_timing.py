@@ -20,7 +20,12 @@ def best_of(func, repeat: int = 5):
 
 def machine() -> str:
     """One line naming the machine and the BLAS thread settings."""
-    threads = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                           "MKL_NUM_THREADS") if k in os.environ}
-    return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"BLAS threads: {threads or 'library default'}")
+    threads = {
+        k: os.environ[k]
+        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+        if k in os.environ
+    }
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"BLAS threads: {threads or 'library default'}"
+    )

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 
 from _timing import machine
-
 from symhess.codegen import family_spec, render
+
 from symhess.moments import moment
 
 
@@ -25,8 +25,10 @@ def main() -> None:
         derived = time.perf_counter()
         text = render(spec)
         done = time.perf_counter()
-        print(f"{p:>6} {derived - start:>10.2f} {done - derived:>14.2f} {done - start:>9.2f} "
-              f"{text.count(chr(10)):>6}")
+        print(
+            f"{p:>6} {derived - start:>10.2f} {done - derived:>14.2f} {done - start:>9.2f} "
+            f"{text.count(chr(10)):>6}"
+        )
 
 
 if __name__ == "__main__":

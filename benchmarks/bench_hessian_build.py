@@ -27,17 +27,20 @@ def main() -> None:
     args = parser.parse_args()
     print(machine())
     print(f"activation: {args.activation}")
-    print(f"{'d = h':>6} {'P':>7} {'floor min/med (s)':>18} {'build min/med (s)':>18} "
-          f"{'ratio (min)':>11} {'ratio (med)':>11}")
+    print(
+        f"{'d = h':>6} {'P':>7} {'floor min/med (s)':>18} {'build min/med (s)':>18} "
+        f"{'ratio (min)':>11} {'ratio (med)':>11}"
+    )
     for n in args.sizes:
         t = symhess.sample_teacher(n, n, seed=0)
         P = n * n + n
         symhess.hessian(args.activation, t.W, t.v)  # warm-up: imports, kernel module
         f_min, f_med = best_of(lambda P=P: floor(P), args.repeat)
-        b_min, b_med = best_of(lambda t=t: symhess.hessian(args.activation, t.W, t.v),
-                               args.repeat)
-        print(f"{n:>6} {P:>7} {f_min:>8.3f} / {f_med:<8.3f} {b_min:>8.3f} / {b_med:<8.3f} "
-              f"{b_min / f_min:>11.2f} {b_med / f_med:>11.2f}")
+        b_min, b_med = best_of(lambda t=t: symhess.hessian(args.activation, t.W, t.v), args.repeat)
+        print(
+            f"{n:>6} {P:>7} {f_min:>8.3f} / {f_med:<8.3f} {b_min:>8.3f} / {b_med:<8.3f} "
+            f"{b_min / f_min:>11.2f} {b_med / f_med:>11.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -187,6 +187,10 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
 
 
+# A forked child inherits the cached pool but none of its threads: start a fresh one there.
+os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
 def _assemble_exact_formula(K, W, v):
     """The block formula term by term, in object arrays (mpmath or exact rationals)."""
     h, d = W.shape

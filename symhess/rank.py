@@ -34,6 +34,7 @@ from .errors import SymhessError
 from .hessian import available_memory, check_memory, hessian
 from .predictions import Prediction, predictions, upper_bound
 from .registry import resolve
+from .spectrum import gap_diagnostic
 from .teacher import Teacher, check_weights, sample_teacher
 
 METHODS = ("float", "mpmath", "exact")
@@ -137,31 +138,6 @@ def rational_teacher(
 
 
 # ----------------------------------------------------------------------------- helpers
-def gap_diagnostic(magnitudes, floor) -> tuple[float, int]:
-    """Largest ratio between consecutive sorted magnitudes, and how many lie below it.
-
-    Parameters
-    ----------
-    magnitudes : sequence, shape (P,)
-        ``|lambda|`` in any order (floats or mpmath numbers).
-    floor : number
-        The working precision times the scale: magnitudes are raised to it (noise below it
-        has no meaning) and it is prepended, so the first ratio measures the smallest
-        ``|lambda|`` against the noise.
-
-    Returns
-    -------
-    (ratio, below) : (float, int)
-    """
-    seq = [floor] + sorted(max(m, floor) for m in magnitudes)
-    best, below = 0.0, 0
-    for k in range(len(seq) - 1):
-        r = seq[k + 1] / seq[k] if seq[k] else float("inf")
-        if r > best:
-            best, below = r, k
-    return float(best), below
-
-
 def check_rank_memory(P: int, method: str, copies: int = 1) -> None:
     """Refuse a rank computation whose dense Hessian would not fit in memory."""
     need = copies * _BYTES_PER_ENTRY[method] * P * P

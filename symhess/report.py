@@ -6,6 +6,7 @@ import sympy
 
 from .hessian import hessian
 from .kernels import KERNEL_NAMES, symbolic_kernels
+from .rank import rank_section
 from .registry import resolve
 from .spectrum import summarize
 from .teacher import Teacher
@@ -42,7 +43,8 @@ def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> str
         f"  numerically zero       {s.zeros} of {P}  (|lambda| <= {s.tolerance:.2e} "
         "= P * eps * max|lambda|)",
         f"  rank (float64)         {s.rank}",
-        f"  largest gap            x{s.gap_ratio:.3g} between |lambda| number {s.gap_index} "
-        f"and {s.gap_index + 1} (ascending)",
+        f"  largest gap            x{s.gap_ratio:.3g} above the {s.gap_index} smallest |lambda| "
+        "(floored at eps max|lambda|)",
     ]
+    lines += ["", *rank_section(act, teacher, kernel_dirs=kernel_dirs)]
     return "\n".join(lines)

@@ -21,10 +21,11 @@ class SpectrumSummary:
     zeros : int
         How many eigenvalues are numerically zero.
     gap_ratio : float
-        Largest ratio between consecutive sorted ``|lambda|`` (a clean null space shows as
-        a ratio of order 1e10 or more; a ratio near 1 means float64 cannot tell the rank).
+        Largest ratio between consecutive sorted ``|lambda|``, floored at ``eps max|lambda|``
+        (see :func:`gap_diagnostic`): a clean null space shows as a ratio of order 1e10 or
+        more; a ratio near 1 means float64 cannot tell the rank.
     gap_index : int
-        The gap lies between the ``gap_index``-th and ``gap_index + 1``-th smallest ``|lambda|``.
+        How many ``|lambda|`` lie below the gap.
     """
 
     eigenvalues: np.ndarray
@@ -58,8 +59,30 @@ def summarize(H: np.ndarray) -> SpectrumSummary:
     scale = float(np.max(np.abs(lam))) if P else 0.0
     tol = P * np.finfo(np.float64).eps * scale
     zeros = int(np.sum(np.abs(lam) <= tol))
-    mags = np.sort(np.abs(lam))
-    tiny = np.finfo(np.float64).tiny
-    ratios = mags[1:] / np.maximum(mags[:-1], tiny) if P > 1 else np.array([1.0])
-    k = int(np.argmax(ratios))
-    return SpectrumSummary(lam, tol, zeros, float(ratios[k]), k + 1)
+    ratio, below = gap_diagnostic(np.abs(lam).tolist(), np.finfo(np.float64).eps * scale or 1.0)
+    return SpectrumSummary(lam, tol, zeros, ratio, below)
+
+
+def gap_diagnostic(magnitudes, floor) -> tuple[float, int]:
+    """Largest ratio between consecutive sorted magnitudes, and how many lie below it.
+
+    Parameters
+    ----------
+    magnitudes : sequence, shape (P,)
+        ``|lambda|`` in any order (floats or mpmath numbers).
+    floor : number
+        The working precision times the scale: magnitudes are raised to it (noise below it
+        has no meaning) and it is prepended, so the first ratio measures the smallest
+        ``|lambda|`` against the noise.
+
+    Returns
+    -------
+    (ratio, below) : (float, int)
+    """
+    seq = [floor] + sorted(max(m, floor) for m in magnitudes)
+    best, below = 0.0, 0
+    for k in range(len(seq) - 1):
+        r = seq[k + 1] / seq[k] if seq[k] else float("inf")
+        if r > best:
+            best, below = r, k
+    return float(best), below
