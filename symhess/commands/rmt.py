@@ -50,7 +50,7 @@ def register(sub):
     p = sub.add_parser(
         "rmt",
         help="random-matrix loss geometry at critical points (Pennington & Bahri 2017)",
-        description=__doc__.split("\n\n")[1],
+        description=__doc__.split("\n\n")[1].replace("``", ""),
     )
     rsub = p.add_subparsers(dest="rmt_command", metavar="WHAT", parser_class=Parser)
     p.set_defaults(func=lambda args: _missing(p))
@@ -209,11 +209,11 @@ def _plot_density(path, force, phi, eps, pieces, alpha, eig, np):
             bins=120,
             density=True,
             color="0.75",
-            label=f"sampled, {eig.shape[0]} x n = {eig.shape[1]}",
+            label=f"sampled: {eig.shape[0]} matrices, n = {eig.shape[1]}",
         )
     ax.plot(x, rho, color="C0", lw=2, label="theory (free convolution)")
     neg = x <= 0
-    ax.fill_between(x[neg], rho[neg], color="C3", alpha=0.4, label=f"index {alpha:.4g}")
+    ax.fill_between(x[neg], rho[neg], color="C3", alpha=0.4, label=f"theory index {alpha:.4g}")
     ax.axvline(0, color="k", lw=0.8)
     ax.set_xlabel("eigenvalue lambda")
     ax.set_ylabel("density rho(lambda)")
@@ -414,11 +414,12 @@ def _plot_critical(path, force, experiments, np):
     ax2.plot(grid, (1 - grid) ** 2 / 2, "k-", label="(1 - phi)^2 / 2")
     ax2.plot(grid, [rd.eps_c(g) for g in grid], "k--", lw=1, label="theory eps_c(phi)")
     for k, ex in enumerate(experiments):
-        mins = ex.minimizers
-        if mins:
-            e = [p.energy for p in mins]
-            ax2.plot([ex.task.phi] * len(e), e, "s", color=f"C{k}", mfc="none")
+        saddles = [p.energy for p in ex.critical if p.index > 0]
+        ax2.plot([ex.task.phi] * len(saddles), saddles, ".", color="0.6", ms=4)
+        mins = [p.energy for p in ex.minimizers]
+        ax2.plot([ex.task.phi] * len(mins), mins, "s", color=f"C{k}", mfc="none", ms=7)
     ax2.plot([], [], "s", color="0.3", mfc="none", label="index-0 critical points")
+    ax2.plot([], [], ".", color="0.6", label="saddles (index > 0)")
     ax2.set_xlabel("phi = parameters / residuals")
     ax2.set_ylabel("energy")
     ax2.set_title("energy of minimizers")
