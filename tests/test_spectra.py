@@ -1,0 +1,104 @@
+"""Pooled spectra: the linear d x d reduction against the dense Hessian, zero handling, and
+the pooled linear spectrum against its law (the issue's acceptance numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import symhess
+from symhess.linear_law import LinearLaw, ks_distance, ks_floor
+from symhess.registry import resolve
+from symhess.spectra import (
+    dense_eigenvalues,
+    drop_zeros,
+    linear_scale,
+    pool,
+    reduced_linear_eigenvalues,
+    teacher_eigenvalues,
+    teacher_seeds,
+    zero_tolerance,
+)
+
+
+@pytest.mark.parametrize("spec, scale", [("z", 1.0), ("2*z", 4.0), ("-z/2", 0.25)])
+@pytest.mark.parametrize("d, h", [(4, 6), (6, 4), (5, 5), (1, 3), (3, 1)])
+def test_linear_reduction_equals_dense_hessian(spec, scale, d, h):
+    t = symhess.sample_teacher(d, h, seed=10 * d + h)
+    lam = np.linalg.eigvalsh(symhess.hessian(spec, t.W, t.v))
+    nonzero = drop_zeros(lam)
+    assert nonzero.size == d  # rank d: math.md section 7
+    assert np.sum(np.abs(lam) <= zero_tolerance(lam)) == t.params - d
+    reduced = reduced_linear_eigenvalues(t.W, t.v, scale)
+    np.testing.assert_allclose(np.sort(nonzero), reduced, rtol=1e-12)
+    assert linear_scale(resolve(spec)) == pytest.approx(scale)
+    np.testing.assert_allclose(teacher_eigenvalues(resolve(spec), t), reduced)
+
+
+def test_reduction_covers_the_h_less_than_d_multiplicity():
+    # for h < d, d - h eigenvalues equal ||v||^2 exactly (directions alpha u^T, u ⊥ rows of W)
+    t = symhess.sample_teacher(7, 3, seed=1)
+    lam = reduced_linear_eigenvalues(t.W, t.v)
+    np.testing.assert_allclose(lam[:4], t.v @ t.v, rtol=1e-13)
+    assert lam[4] > t.v @ t.v * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("spec", ["z + z**2", "z**3 - z", "z + z**2 + 3"])
+def test_linear_scale_only_for_pure_linear(spec):
+    assert linear_scale(resolve(spec)) is None
+
+
+@pytest.mark.parametrize(
+    "d, h, rank",
+    [(4, 5, 4 + 10), (5, 3, 3 * 6 - 3), (3, 3, 3 + 6)],  # paper eq. (14)
+)
+def test_dense_path_counts_the_quadratic_rank(d, h, rank):
+    kern = resolve("z + z**2")
+    t = symhess.sample_teacher(d, h, seed=d + h)
+    nonzero = teacher_eigenvalues(kern, t)
+    assert nonzero.size == rank
+    assert dense_eigenvalues(kern, t).size == t.params
+
+
+def test_zero_up_to_rounding_is_zero():
+    lam = np.array([-3e-17, 2e-16, 0.5, 1.0])
+    assert zero_tolerance(lam) == pytest.approx(4 * np.finfo(float).eps)
+    np.testing.assert_array_equal(drop_zeros(lam), [0.5, 1.0])
+
+
+def test_pool_is_reproducible_and_pools_are_independent():
+    kern = resolve("z")
+    a = pool(kern, 5, 7, 6, seed=3)
+    again = pool("z", 5, 7, 6, seed=3)
+    other = pool(kern, 5, 7, 6, seed=3, pool_id=1)
+    np.testing.assert_array_equal(a.eigenvalues, again.eigenvalues)
+    assert not np.intersect1d(a.eigenvalues, other.eigenvalues).size
+    assert a.teachers == 6 and list(a.counts) == [5] * 6 and a.params == 42
+    first = symhess.sample_teacher(5, 7, seed=teacher_seeds(3, 6)[0])
+    np.testing.assert_allclose(a.per_teacher()[0], reduced_linear_eigenvalues(first.W, first.v))
+
+
+def test_pool_accepts_another_eigenvalue_source():
+    # the seam the matrix-free solver plugs into: here the dense route for a linear network
+    kern = resolve("z")
+    dense = pool(kern, 3, 4, 3, source=lambda k, t: drop_zeros(dense_eigenvalues(k, t)))
+    reduced = pool(kern, 3, 4, 3)
+    np.testing.assert_allclose(dense.eigenvalues, reduced.eigenvalues, rtol=1e-12)
+
+
+@pytest.mark.parametrize("d, h", [(100, 200), (200, 100)])
+def test_pooled_linear_spectrum_follows_the_law(d, h):
+    """Acceptance: 200 teachers per pool; distances are compared with the sampling floor."""
+    kern = resolve("z")
+    teachers = 200
+    a = pool(kern, d, h, teachers, seed=0, pool_id=0).eigenvalues
+    b = pool(kern, d, h, teachers, seed=0, pool_id=1).eigenvalues
+    law = LinearLaw(d, h)
+    D_a, D_b, floor = ks_distance(a, law), ks_distance(b, law), ks_floor(a, b)
+    D_mp = ks_distance(a, LinearLaw(d, h, chi_square=False))  # ||v||^2 fixed at 1
+    D_bare = stats.kstest(a, law.mp_cdf).statistic  # eigenvalues of W^T W alone
+    print(f"d={d} h={h}: KS {D_a:.4f} / {D_b:.4f}, floor {floor:.4f}, MP+1 {D_mp:.4f}")
+    assert D_a < floor and D_b < floor
+    assert D_mp > 2 * floor
+    assert D_bare > 0.3
