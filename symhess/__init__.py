@@ -17,6 +17,7 @@ from .errors import SymhessError
 from .gram import kernel_matrices
 from .hessian import hessian
 from .kernels import KERNEL_NAMES, symbolic_kernels
+from .quadrature import quadrature_kernels
 from .registry import Kernels, resolve
 from .spectrum import SpectrumSummary, summarize
 from .teacher import Teacher, load_teacher, sample_teacher
@@ -34,6 +35,7 @@ __all__ = [
     "hessian",
     "kernel_matrices",
     "load_teacher",
+    "quadrature_kernels",
     "resolve",
     "sample_teacher",
     "summarize",

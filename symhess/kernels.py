@@ -89,20 +89,35 @@ def price_kernels(coeffs: Sequence) -> dict[str, sympy.Expr]:
     return {k: sympy.expand(v) for k, v in price_from_k00(isserlis_kernel(coeffs, 0, 0)).items()}
 
 
-def symbolic_kernels(spec, method: str = "isserlis") -> dict[str, sympy.Expr]:
-    """The six kernels of a polynomial activation as SymPy expressions in ``(a, b, c)``.
+def symbolic_kernels(spec, method: str = "isserlis", *, missing_ok: bool = False):
+    """The six kernels of an activation as SymPy expressions in ``(a, b, c)``.
 
     Parameters
     ----------
     spec : str, coefficient list or Activation
     method : {"isserlis", "price"}
-        Isserlis on every derivative, or Isserlis for ``K_00`` and Price's theorem after.
+        For polynomials: Isserlis on every derivative, or Isserlis for ``K_00`` and Price's
+        theorem after. Closed forms (``beta*erf(alpha*z)``) always come from Price's theorem.
+    missing_ok : bool
+        Return ``None`` instead of raising for an activation without closed-form kernels.
+
+    Returns
+    -------
+    dict of str to sympy.Expr, keyed by :data:`KERNEL_NAMES` (or None)
     """
+    from .closed_forms import symbolic_kernels as closed_form_kernels  # builds on this module
+
+    if method not in ("isserlis", "price"):
+        raise SymhessError(f"unknown method {method!r}; choose 'isserlis' or 'price'")
     act = activation(spec)
-    if not act.is_polynomial:
-        raise SymhessError(f"{act.source!r} is not a polynomial: no Isserlis kernels")
-    if method == "isserlis":
-        return isserlis_kernels(act.coefficients)
-    if method == "price":
+    if act.is_polynomial:
+        if method == "isserlis":
+            return isserlis_kernels(act.coefficients)
         return price_kernels(act.coefficients)
-    raise SymhessError(f"unknown method {method!r}; choose 'isserlis' or 'price'")
+    K = closed_form_kernels(act)
+    if K is None and not missing_ok:
+        raise SymhessError(
+            f"{act.source!r} has no closed-form kernels; its kernels come from quadrature "
+            f"(symhess quadrature {act.source!r})"
+        )
+    return K

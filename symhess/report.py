@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy
 
+from .clusters import cluster_lines
 from .hessian import hessian
 from .kernels import KERNEL_NAMES, symbolic_kernels
 from .rank import rank_section
@@ -13,9 +14,9 @@ from .teacher import Teacher
 
 
 def _kernel_lines(act) -> list[str]:
-    if not act.is_polynomial:
-        return ["  (no polynomial kernels: evaluated numerically)"]
-    K = symbolic_kernels(act)
+    K = symbolic_kernels(act, missing_ok=True)
+    if K is None:
+        return ["  (no closed form: 2-D quadrature, see the kernel notes above)"]
     return [f"  {name} = {sympy.sstr(K[name])}" for name in KERNEL_NAMES]
 
 
@@ -24,12 +25,14 @@ def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> str
     kern = resolve(expr, kernel_dirs)
     act = kern.activation
     d, h, P = teacher.d, teacher.h, teacher.params
-    H = hessian(act, teacher.W, teacher.v, kernel_dirs=kernel_dirs)
+    # the same Kernels object, so that its notes (quadrature error) describe this run
+    H = hessian(kern, teacher.W, teacher.v)
     s = summarize(H)
     smallest_nz = s.smallest_nonzero
     lines = [
         f"activation  sigma(z) = {act.short}",
         f"kernels     {kern.origin}",
+        *kern.notes(),
         f"teacher     d = {d}, h = {h}; {origin}",
         f"parameters  P = h*d + h = {P}",
         "",
@@ -45,6 +48,8 @@ def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> str
         f"  rank (float64)         {s.rank}",
         f"  largest gap            x{s.gap_ratio:.3g} above the {s.gap_index} smallest |lambda| "
         "(floored at eps max|lambda|)",
+        "",
+        *cluster_lines(s.eigenvalues, s.tolerance, d=d, h=h),
     ]
     lines += ["", *rank_section(act, teacher, kernel_dirs=kernel_dirs)]
     return "\n".join(lines)

@@ -120,3 +120,27 @@ def test_console_script_runs_as_a_process():
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_analyze_erf_reports_closed_forms_clusters_and_rank(capsys):
+    code, out, err = run(["analyze", "erf(z)", "--d", "5", "--h", "4"], capsys)
+    assert code == 0, err
+    assert "K00 = 2*asin(2*c/sqrt(4*a*b + 2*a + 2*b + 1))/pi" in out
+    assert "upper bulk" in out and "clusters of |lambda|" in out
+    assert "rank of the Hessian" in out and "mpmath" in out
+
+
+def test_analyze_includes_rank_table_with_predictions(capsys):
+    code, out, _ = run(["analyze", "z + z**2/2", "--d", "4", "--h", "2"], capsys)
+    assert code == 0
+    # eq. (14) for h < d: h(d+1) - h(h-1)/2 = 2*5 - 1 = 9, and the exact count must equal it
+    assert "exact" in out and "eq14" in out
+    eq14 = next(line for line in out.splitlines() if line.strip().startswith("eq14"))
+    assert eq14.split()[1] == "9" and "holds" in eq14
+
+
+def test_kernels_of_erf_and_of_quadrature_only_activations(capsys):
+    code, out, _ = run(["kernels", "erf(z)"], capsys)
+    assert code == 0 and out.startswith("K00 = 2*asin(")
+    code, _, err = run(["kernels", "tanh(z)"], capsys)
+    assert code == 2 and "quadrature" in err
