@@ -34,7 +34,8 @@ Expect many failures: the searches often end in "gradient-flat regions", local m
 ``|grad L|^2`` with a small non-zero gradient and a nearly singular Hessian, where more
 Levenberg-Marquardt or Newton steps do not help (measured: a pseudo-inverse Newton polish
 left every such end point where it was). At ``d = o = 3``, ``h = 6`` about one start in ten
-reaches ``|grad L| <= 1e-10``; the successful ones end near 1e-15.
+reaches ``|grad L| <= 1e-10`` (71 of 750 over phi = 0.1 .. 0.9); the successful ones end
+between 1e-17 and 1e-11, the failed ones mostly near 1e-5.
 """
 
 from __future__ import annotations

@@ -407,7 +407,7 @@ def _plot_critical(path, force, experiments, np):
             )
     ax1.set_xlabel("energy eps (training loss)")
     ax1.set_ylabel("index (fraction of negative eigenvalues)")
-    ax1.set_title("index vs energy: measured (o) and alpha(eps, phi) (lines)")
+    ax1.set_title("index vs energy: measured (o), theory alpha(eps, phi) (lines)", fontsize=10)
     ax1.legend(fontsize=7)
 
     grid = np.linspace(0.01, 0.99, 100)
@@ -422,7 +422,7 @@ def _plot_critical(path, force, experiments, np):
     ax2.plot([], [], ".", color="0.6", label="saddles (index > 0)")
     ax2.set_xlabel("phi = parameters / residuals")
     ax2.set_ylabel("energy")
-    ax2.set_title("energy of minimizers")
+    ax2.set_title("energy of minimizers", fontsize=10)
     ax2.legend(fontsize=7)
 
     norms = np.array([p.grad_norm for ex in experiments for p in ex.points])
@@ -433,6 +433,6 @@ def _plot_critical(path, force, experiments, np):
     ax3.axvline(np.log10(tol), color="C3", label=f"threshold {tol:g}")
     ax3.set_xlabel("log10 |grad L| at the end of each search (clipped at -18)")
     ax3.set_ylabel("searches")
-    ax3.set_title("critical (left of threshold) vs failed searches")
+    ax3.set_title("critical (left of threshold) vs failed searches", fontsize=10)
     ax3.legend(fontsize=7)
     save_figure(fig, path, force=force)
