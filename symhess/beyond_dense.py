@@ -4,6 +4,8 @@
 anything; when it says no, :func:`operator_section` gives the spectrum lines from the
 matrix-free operator instead: the exact trace, the largest eigenvalues (Lanczos), and the
 distribution of the rest by stochastic Lanczos quadrature, with the memory it takes.
+:func:`pooled_density`, :func:`density_lines` and :func:`plot_density` do the same for a
+pool of teachers.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import numpy as np
 
 from .extremes import extreme_eigenvalues, solver_bytes
 from .hessian import available_memory
-from .operator import matvec_bytes, operator, operator_bytes
+from .operator import check_operator_memory, matvec_bytes, operator, operator_bytes
 from .registry import Kernels, resolve
-from .slq import basis_bytes, slq
+from .slq import SpectralDensity, basis_bytes, pool, slq
 from .teacher import Teacher
 
 GIB = 2**30
@@ -134,3 +136,81 @@ def operator_section(
         "symhess eigs EXPR --which smallest"
     )
     return lines
+
+
+def pooled_density(
+    activation,
+    d: int,
+    h: int,
+    teachers: int,
+    *,
+    seed: int = 0,
+    dist: str = "normal",
+    probes: int = 4,
+    steps: int = 60,
+    kernel_dirs=None,
+    show_progress: bool | None = None,
+) -> SpectralDensity:
+    """The SLQ density pooled over the random teachers ``symhess spectrum`` would use.
+
+    Teacher ``k`` is the one :func:`symhess.spectra.pool` draws
+    (``teacher_seeds(seed, teachers)[k]``); each contributes ``probes`` probes, and the
+    pooled measure weighs the teachers equally. Zero eigenvalues are included: quadrature
+    nodes cannot separate a null space from small eigenvalues.
+
+    Returns
+    -------
+    SpectralDensity
+        With ``probes * teachers`` probes.
+    """
+    from ._progress import progress
+    from .spectra import teacher_seeds
+    from .teacher import check_size, sample_teacher
+
+    kern = activation if isinstance(activation, Kernels) else resolve(activation, kernel_dirs)
+    d, h, teachers = check_size("d", d), check_size("h", h), check_size("teachers", teachers)
+    check_operator_memory(h, d)
+    parts = []
+    disable = None if show_progress is None else not show_progress
+    for k, s in enumerate(
+        progress(
+            teacher_seeds(seed, teachers), desc="SLQ teachers", unit="teacher", disable=disable
+        )
+    ):
+        t = sample_teacher(d, h, seed=s, dist=dist)
+        op = operator(kern, t.W, t.v)
+        parts.append(slq(op, probes=probes, steps=steps, seed=k, show_progress=False))
+    return pool(parts)
+
+
+def density_lines(dens: SpectralDensity) -> list[str]:
+    """Summary lines of an SLQ density: how it was made, the trace, the quantiles."""
+    reorth = "full" if dens.reorthogonalized else "no"
+    q = [0.1, 0.5, 0.9, 0.99]
+    order = np.argsort(dens.nodes)
+    cum = np.cumsum(dens.weights[order])
+    quantiles = [dens.nodes[order][min(np.searchsorted(cum, p), cum.size - 1)] for p in q]
+    return [
+        f"source       stochastic Lanczos quadrature on the matrix-free operator: {dens.probes} "
+        f"probes x {dens.steps} steps, {reorth} reorthogonalisation (zero eigenvalues included)",
+        f"trace / P    {dens.trace() / dens.P:.6g} +- {dens.trace_error() / dens.P:.2g} "
+        "(mean eigenvalue)",
+        "quantiles    " + ", ".join(f"{p:g}: {x:.4g}" for p, x in zip(q, quantiles, strict=True)),
+        f"range        [{dens.nodes.min():.6g}, {dens.nodes.max():.6g}] (extreme Ritz values)",
+    ]
+
+
+def plot_density(ax, dens: SpectralDensity, bins: int = 80, log: bool = False) -> None:
+    """The SLQ histogram (expected eigenvalues per bin) on matplotlib axes ``ax``."""
+    nodes = dens.nodes
+    if log:
+        positive = nodes[nodes > 0]
+        edges = np.geomspace(positive.min(), nodes.max() * (1 + 1e-9), bins + 1)
+        ax.set_xscale("log")
+    else:
+        edges = np.linspace(nodes.min(), nodes.max() * (1 + 1e-9), bins + 1)
+    counts, _ = dens.histogram(edges)
+    ax.stairs(counts, edges, fill=True, alpha=0.6, label=f"SLQ, {dens.probes} probes")
+    ax.set_xlabel("Hessian eigenvalue $\\lambda$")
+    ax.set_ylabel("expected count per bin")
+    ax.legend(fontsize=8)

@@ -100,3 +100,40 @@ def test_density_command_with_exact_and_plot(tmp_path, capsys):
     code, out, err = run([*argv, "--force", "--log"], capsys)
     assert code == 0, err
     assert "zero up to rounding" in out
+
+
+def test_pooled_density_matches_the_pooled_exact_eigenvalues():
+    """The same teachers as symhess.spectra.pool; erf is full rank, so nothing is dropped."""
+    from scipy.stats import wasserstein_distance
+
+    from symhess.beyond_dense import density_lines, pooled_density
+    from symhess.spectra import pool
+
+    kern = symhess.resolve("erf(z)")
+    exact = pool(kern, 12, 10, 6, seed=3).eigenvalues
+    assert exact.size == 6 * 130
+    other = pool(kern, 12, 10, 6, seed=3, pool_id=1).eigenvalues
+    dens = pooled_density(kern, 12, 10, 6, seed=3, probes=4, steps=40)
+    assert dens.probes == 24 and dens.weights.sum() == pytest.approx(1)
+    w1 = dens.wasserstein(exact)
+    assert w1 < 0.5 * wasserstein_distance(exact, other), w1
+    assert abs(dens.trace() / dens.P - exact.mean()) < 4 * dens.trace_error() / dens.P
+    text = "\n".join(density_lines(dens))
+    assert "24 probes x 40 steps" in text and "quantiles" in text
+
+
+def test_plot_density(tmp_path):
+    pytest.importorskip("matplotlib")
+    from symhess._plot import pyplot, save_figure
+    from symhess.beyond_dense import plot_density
+    from symhess.operator import operator
+    from symhess.slq import slq
+
+    t = symhess.sample_teacher(8, 8, seed=0)
+    dens = slq(operator("erf(z)", t.W, t.v), probes=4, steps=20)
+    plt = pyplot()
+    for log in (False, True):
+        fig, ax = plt.subplots()
+        plot_density(ax, dens, bins=20, log=log)
+        save_figure(fig, tmp_path / f"d{log}.png")
+        assert (tmp_path / f"d{log}.png").stat().st_size > 1000
