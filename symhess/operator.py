@@ -85,9 +85,15 @@ def matvec_bytes(h: int, d: int) -> int:
     return 8 * (3 * h * h + 4 * h * d + 8 * h)
 
 
+def build_bytes(h: int, d: int) -> int:
+    """Peak bytes while the operator is built: the six kernel matrices, ``v v^T`` and the
+    operator's own matrices at once (row blocks keep the kernel modules' scratch small)."""
+    return operator_bytes(h, d) + 8 * 7 * h * h
+
+
 def check_operator_memory(h: int, d: int) -> None:
     """Refuse, before allocating anything, kernel matrices that would not fit in memory."""
-    need = operator_bytes(h, d) + matvec_bytes(h, d)
+    need = max(build_bytes(h, d), operator_bytes(h, d) + matvec_bytes(h, d))
     avail = available_memory()
     if avail is not None and need > 0.8 * avail:
         raise SymhessError(
