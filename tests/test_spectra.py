@@ -102,3 +102,16 @@ def test_pooled_linear_spectrum_follows_the_law(d, h):
     assert D_a < floor and D_b < floor
     assert D_mp > 2 * floor
     assert D_bare > 0.3
+
+
+def test_rademacher_second_layer_follows_marchenko_pastur_alone():
+    # With v_i = +-1/sqrt(h), ||v||^2 = 1 exactly: the law without the chi-square fits to
+    # about the sampling floor (its finite-size bias at d = 100 is ~0.003) while the
+    # chi-square law is four times further (paper appendix E; the converse of the normal case)
+    kern = resolve("z")
+    a = pool(kern, 100, 200, 100, seed=1, dist="rademacher").eigenvalues
+    b = pool(kern, 100, 200, 100, seed=1, pool_id=1, dist="rademacher").eigenvalues
+    floor = ks_floor(a, b)
+    D_mp = ks_distance(a, LinearLaw(100, 200, chi_square=False))
+    assert D_mp < 2 * floor
+    assert ks_distance(a, LinearLaw(100, 200)) > 3 * D_mp

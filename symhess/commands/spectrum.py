@@ -73,8 +73,16 @@ def run(args) -> int:
     ]
     if linear:
         lines += comparison.lines()
-        if args.dist != "normal":
-            lines.append(f"note         the law assumes normal weights; these are {args.dist}")
+        if args.dist == "rademacher":
+            lines.append(
+                "note         the law assumes normal weights; with Rademacher v, ||v||^2 = 1 "
+                "exactly, so compare with Marchenko-Pastur alone"
+            )
+        elif args.dist != "normal":
+            lines.append(
+                f"note         the law assumes normal weights; with {args.dist} weights "
+                "Var ||v||^2 differs (4/(5h) instead of 2/h), so neither law is exact"
+            )
     print("\n".join(lines))
     if args.plot:
         _plot(args, kern, p, comparison if linear else None)
