@@ -531,12 +531,15 @@ def experiment(
     every = max(1, steps // check_size("record_points", record_points))
     loss = PopulationLoss(kernels, teacher)
     deltas = initial_perturbations(teacher.params, runs, noise, seed, design)
+    # one bar over the runs when there are several, else one over the steps
+    outer = None if show_progress is None else not show_progress
+    inner = False if runs > 1 else show_progress
     trajectories = []
-    for r, delta in enumerate(deltas):
+    for r, delta in enumerate(
+        progress(deltas, desc="runs", unit="run", disable=True if runs == 1 else outer)
+    ):
         if batch is None:
-            tr = gradient_descent(
-                loss, delta, lr, steps, record_every=every, show_progress=show_progress
-            )
+            tr = gradient_descent(loss, delta, lr, steps, record_every=every, show_progress=inner)
         else:
             tr = sgd(
                 loss,
@@ -546,7 +549,7 @@ def experiment(
                 batch,
                 seed=seed + 1 + r,
                 record_every=every,
-                show_progress=show_progress,
+                show_progress=inner,
             )
         trajectories.append(tr)
     return Experiment(
