@@ -14,11 +14,14 @@ generated numpy modules, and assembles the Hessian.
 
 from .activation import Activation, activation
 from .errors import SymhessError
+from .extremes import Extremes, extreme_eigenvalues
 from .gram import kernel_matrices
 from .hessian import hessian
 from .kernels import KERNEL_NAMES, symbolic_kernels
+from .operator import HessianOperator, hessian_trace, operator
 from .quadrature import quadrature_kernels
 from .registry import Kernels, resolve
+from .slq import SpectralDensity, slq
 from .spectrum import SpectrumSummary, summarize
 from .teacher import Teacher, load_teacher, sample_teacher
 
@@ -27,17 +30,24 @@ __version__ = "0.1.0"
 __all__ = [
     "KERNEL_NAMES",
     "Activation",
+    "Extremes",
+    "HessianOperator",
     "Kernels",
+    "SpectralDensity",
     "SpectrumSummary",
     "SymhessError",
     "Teacher",
     "activation",
+    "extreme_eigenvalues",
     "hessian",
+    "hessian_trace",
     "kernel_matrices",
     "load_teacher",
+    "operator",
     "quadrature_kernels",
     "resolve",
     "sample_teacher",
+    "slq",
     "summarize",
     "symbolic_kernels",
 ]

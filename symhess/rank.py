@@ -36,7 +36,7 @@ from .errors import SymhessError
 from .hessian import available_memory, check_memory, hessian
 from .predictions import Prediction, predictions, upper_bound
 from .registry import resolve
-from .spectrum import gap_diagnostic
+from .spectrum import SpectrumSummary, gap_diagnostic, summarize
 from .teacher import Teacher, check_weights, sample_teacher
 
 METHODS = ("float", "mpmath", "exact")
@@ -187,25 +187,23 @@ def _decided(ratio: float, below: int, zeros: int) -> bool:
 
 
 # ----------------------------------------------------------------------------- the methods
-def float_rank(spec, W, v, kernel_dirs=None) -> MethodRank:
-    """Rank of the float64 Hessian with tolerance ``P eps max|lambda|``, and its gap."""
+def float_rank(spec, W, v, kernel_dirs=None, summary: SpectrumSummary | None = None) -> MethodRank:
+    """Rank of the float64 Hessian with tolerance ``P eps max|lambda|``, and its gap.
+
+    ``summary`` (from :func:`symhess.summarize` of this teacher's Hessian) saves building and
+    diagonalising the Hessian a second time.
+    """
     start = time.perf_counter()
-    H = hessian(spec, W, v, kernel_dirs=kernel_dirs)
-    lam = np.abs(np.linalg.eigvalsh(H))
-    P = lam.size
-    scale = float(lam.max())
-    eps = float(np.finfo(np.float64).eps)
-    tol = P * eps * scale
-    rank = int(np.sum(lam > tol))
-    ratio, below = gap_diagnostic(lam.tolist(), eps * scale if scale else 1.0)
+    if summary is None:
+        summary = summarize(hessian(spec, W, v, kernel_dirs=kernel_dirs))
     return MethodRank(
         "float",
-        rank,
-        P,
-        f"tolerance {tol:.1e} = P eps max|lambda|",
-        ratio,
-        below,
-        _decided(ratio, below, P - rank),
+        summary.rank,
+        summary.eigenvalues.size,
+        f"tolerance {summary.tolerance:.1e} = P eps max|lambda|",
+        summary.gap_ratio,
+        summary.gap_index,
+        _decided(summary.gap_ratio, summary.gap_index, summary.zeros),
         time.perf_counter() - start,
     )
 
@@ -319,6 +317,7 @@ def rank_report(
     kernel_dirs=None,
     seed: int = 0,
     show_progress: bool | None = None,
+    float_summary: SpectrumSummary | None = None,
 ) -> RankReport:
     """The rank by each of ``methods`` for one teacher, with every applicable prediction.
 
@@ -335,6 +334,8 @@ def rank_report(
         Draws the prime of the exact fast path.
     show_progress : bool, optional
         ``False``: no progress bar; otherwise a bar over the methods on a terminal.
+    float_summary : SpectrumSummary, optional
+        The float64 spectrum of this very Hessian, if the caller has it already.
     """
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
@@ -349,7 +350,7 @@ def rank_report(
     if "float" in methods:
         check_memory(h, d)
     runners = {
-        "float": lambda: float_rank(act, W, v, kernel_dirs),
+        "float": lambda: float_rank(act, W, v, kernel_dirs, float_summary),
         "mpmath": lambda: mpmath_rank(act, W, v, dps, kernel_dirs),
         "exact": lambda: exact_rank(act, W, v, kernel_dirs, seed),
     }
@@ -426,11 +427,14 @@ def report_json(report: RankReport) -> dict:
 ANALYZE_MAX_P = {"mpmath": 150, "exact": 400}
 
 
-def rank_section(spec, teacher: Teacher, kernel_dirs=None) -> list[str]:
+def rank_section(
+    spec, teacher: Teacher, kernel_dirs=None, float_summary: SpectrumSummary | None = None
+) -> list[str]:
     """The rank table for ``symhess analyze``, on the analyzed teacher itself.
 
-    float64 always; mpmath (50 digits) for ``P <= 150``; exact for polynomial activations
-    with ``P <= 400`` (the teacher's floats enter as their exact binary values).
+    float64 always (from ``float_summary`` when given); mpmath (50 digits) for ``P <= 150``;
+    exact for polynomial activations with ``P <= 400`` (the teacher's floats enter as their
+    exact binary values).
     """
     act = resolve(spec, kernel_dirs).activation
     P = teacher.params
@@ -443,7 +447,9 @@ def rank_section(spec, teacher: Teacher, kernel_dirs=None) -> list[str]:
             skipped.append(f"{m} (P > {ANALYZE_MAX_P[m]}; run symhess rank)")
         else:
             methods.append(m)
-    report = rank_report(act, teacher.W, teacher.v, methods, kernel_dirs=kernel_dirs)
+    report = rank_report(
+        act, teacher.W, teacher.v, methods, kernel_dirs=kernel_dirs, float_summary=float_summary
+    )
     lines = report_lines(report)
     if skipped:
         lines.insert(1 + len(methods), "  skipped: " + "; ".join(skipped))

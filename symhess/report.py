@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy
 
+from .beyond_dense import dense_fits, operator_section
 from .clusters import cluster_lines
 from .hessian import hessian
 from .kernels import KERNEL_NAMES, symbolic_kernels
@@ -21,14 +22,19 @@ def _kernel_lines(act) -> list[str]:
 
 
 def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> str:
-    """Kernels, parameter count and spectrum summary of the Hessian, as text."""
+    """Kernels, parameter count, spectrum summary and rank table of the Hessian, as text.
+
+    When a dense Hessian and its eigensolver would not fit in memory, the spectrum comes from
+    the matrix-free operator instead (decided before anything ``P x P`` is allocated).
+    """
     kern = resolve(expr, kernel_dirs)
     act = kern.activation
     d, h, P = teacher.d, teacher.h, teacher.params
-    # the same Kernels object, so that its notes (quadrature error) describe this run
-    H = hessian(kern, teacher.W, teacher.v)
-    s = summarize(H)
-    smallest_nz = s.smallest_nonzero
+    if dense_fits(h, d):
+        spectrum, rank = _dense_sections(kern, teacher)
+    else:
+        spectrum = operator_section(kern, teacher, kernel_dirs)
+        rank = ["rank: not computed (it needs the dense Hessian; see symhess rank)"]
     lines = [
         f"activation  sigma(z) = {act.short}",
         f"kernels     {kern.origin}",
@@ -39,17 +45,30 @@ def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> str
         "kernels K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)], Var u = a, Var w = b, Cov = c:",
         *_kernel_lines(act),
         "",
+        *spectrum,
+        "",
+        *rank,
+    ]
+    return "\n".join(lines)
+
+
+def _dense_sections(kern, teacher: Teacher) -> tuple[list[str], list[str]]:
+    # the same Kernels object, so that its notes (quadrature error) describe this run
+    H = hessian(kern, teacher.W, teacher.v)
+    s = summarize(H)
+    del H
+    smallest_nz = s.smallest_nonzero
+    spectrum = [
         "spectrum of the Hessian at the optimum (float64, LAPACK eigvalsh):",
         f"  largest eigenvalue     {s.largest:.6e}",
         f"  smallest eigenvalue    {s.smallest:.6e}",
         "  smallest non-zero      " + ("none" if smallest_nz is None else f"{smallest_nz:.6e}"),
-        f"  numerically zero       {s.zeros} of {P}  (|lambda| <= {s.tolerance:.2e} "
+        f"  numerically zero       {s.zeros} of {teacher.params}  (|lambda| <= {s.tolerance:.2e} "
         "= P * eps * max|lambda|)",
         f"  rank (float64)         {s.rank}",
         f"  largest gap            x{s.gap_ratio:.3g} above the {s.gap_index} smallest |lambda| "
         "(floored at eps max|lambda|)",
         "",
-        *cluster_lines(s.eigenvalues, s.tolerance, d=d, h=h),
+        *cluster_lines(s.eigenvalues, s.tolerance, d=teacher.d, h=teacher.h),
     ]
-    lines += ["", *rank_section(act, teacher, kernel_dirs=kernel_dirs)]
-    return "\n".join(lines)
+    return spectrum, rank_section(kern, teacher, float_summary=s)
