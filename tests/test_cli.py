@@ -87,7 +87,7 @@ def test_hessian_refuses_to_overwrite(tmp_path, capsys):
         (["hessian", "z", "--out", "x.npy"], "give the sizes"),
         (["analyze", "--kernels", "/no/such/dir"], "does not exist"),
         (["frobnicate"], "invalid choice"),
-        (["analyze", "z", "--d", "1000", "--h", "1000"], "GiB"),
+        (["hessian", "z", "--d", "1000", "--h", "1000", "--out", "H.npy"], "GiB"),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(argv, message, capsys, tmp_path, monkeypatch):
@@ -144,3 +144,16 @@ def test_kernels_of_erf_and_of_quadrature_only_activations(capsys):
     assert code == 0 and out.startswith("K00 = 2*asin(")
     code, _, err = run(["kernels", "tanh(z)"], capsys)
     assert code == 2 and "quadrature" in err
+
+
+def test_analyze_switches_to_the_operator_when_dense_does_not_fit(capsys, monkeypatch):
+    import symhess.beyond_dense
+
+    # pretend only 1 MiB is free: P = 110 still fits, P = 420 does not
+    monkeypatch.setattr(symhess.beyond_dense, "available_memory", lambda: 2**20)
+    code, out, err = run(["analyze", "z + z**2/2", "--d", "20", "--h", "20"], capsys)
+    assert code == 0, err
+    assert "matrix-free operator" in out and "exact trace" in out
+    assert "rank: not computed" in out
+    code, out, _ = run(["analyze", "z + z**2/2", "--d", "10", "--h", "10"], capsys)
+    assert code == 0 and "LAPACK eigvalsh" in out
