@@ -157,3 +157,15 @@ def test_analyze_switches_to_the_operator_when_dense_does_not_fit(capsys, monkey
     assert "rank: not computed" in out
     code, out, _ = run(["analyze", "z + z**2/2", "--d", "10", "--h", "10"], capsys)
     assert code == 0 and "LAPACK eigvalsh" in out
+
+
+def test_spectrum_switches_to_the_operator_when_dense_does_not_fit(capsys, monkeypatch, tmp_path):
+    import symhess.beyond_dense
+
+    monkeypatch.setattr(symhess.beyond_dense, "available_memory", lambda: 2**20)
+    png = tmp_path / "s.png"
+    argv = ["spectrum", "erf(z)", "--d", "20", "--h", "20", "--teachers", "2", "--plot", str(png)]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert "matrix-free" in out and "stochastic Lanczos quadrature" in out
+    assert png.read_bytes().startswith(b"\x89PNG")

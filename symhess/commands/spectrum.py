@@ -50,6 +50,11 @@ def run(args) -> int:
         refuse_overwrite(args.plot, args.force)
     kern = resolve(args.expr, args.kernels)
     linear = linear_scale(kern) is not None
+    if not linear:
+        from ..beyond_dense import dense_fits
+
+        if not dense_fits(args.h, args.d):
+            return _run_operator(args, kern)
     if linear:
         from ..figures import compare_linear
 
@@ -86,6 +91,41 @@ def run(args) -> int:
     print("\n".join(lines))
     if args.plot:
         _plot(args, kern, p, comparison if linear else None)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _run_operator(args, kern) -> int:
+    """Sizes whose dense Hessian would not fit: pooled SLQ densities from the operator."""
+    from .._plot import pyplot, save_figure
+    from ..beyond_dense import (
+        dense_bytes,
+        density_lines,
+        format_bytes,
+        plot_density,
+        pooled_density,
+    )
+
+    P = args.h * args.d + args.h
+    print(
+        f"activation   sigma(z) = {kern.activation.short}\n"
+        f"teachers     {args.teachers} random teachers, d = {args.d}, h = {args.h}, P = {P}, "
+        f"{args.dist} weights (seed {args.seed})\n"
+        f"memory       a dense Hessian and its eigensolver would need "
+        f"{format_bytes(dense_bytes(args.h, args.d))}, more than is available: matrix-free"
+    )
+    dens = pooled_density(kern, args.d, args.h, args.teachers, seed=args.seed, dist=args.dist)
+    print("\n".join(density_lines(dens)))
+    if args.plot:
+        plt = pyplot()
+        fig, ax = plt.subplots(figsize=(6.5, 4.4))
+        plot_density(ax, dens, bins=args.bins, log=args.log)
+        ax.set_title(
+            f"sigma(z) = {kern.activation.short}, d = {args.d}, h = {args.h} (SLQ, "
+            f"{args.teachers} teachers)",
+            fontsize=10,
+        )
+        save_figure(fig, args.plot, force=args.force)
         print(f"wrote {args.plot}")
     return 0
 
