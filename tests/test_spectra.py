@@ -100,11 +100,8 @@ def test_pooled_linear_spectrum_follows_the_law(d, h, teachers):
     """
     kern = resolve("z")
     pools = [pool(kern, d, h, teachers, seed=0, pool_id=k).eigenvalues for k in range(3)]
-    floor = float(
-        np.median(
-            [ks_floor(a, b) for a, b in ((0, 1), (0, 2), (1, 2)) for a, b in [(pools[a], pools[b])]]
-        )
-    )
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    floor = float(np.median([ks_floor(pools[i], pools[j]) for i, j in pairs]))
     law = LinearLaw(d, h)
     mp = LinearLaw(d, h, chi_square=False)  # ||v||^2 fixed at 1
     D_law = [ks_distance(p, law) for p in pools]
