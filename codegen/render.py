@@ -79,82 +79,29 @@ def render(spec: ModuleSpec) -> str:
     """The full text of the module for ``spec``."""
     if spec.closed_form:
         return _render_closed_form(spec)
-    printer = KernelPrinter()
     scaled = [_integer_scaled(spec.kernels[name]) for name in KERNEL_NAMES]
-    replacements, reduced = sympy.cse(
-        [n for n, _ in scaled],
-        symbols=sympy.numbered_symbols("_t"),
-        order="canonical",
+    replacements, reduced, ops = _cse([n for n, _ in scaled])
+    family = spec.kind == "family"
+    params = tuple(f"s{k}" for k in range(spec.degree + 1)) if family else ()
+    _check_symbols(spec, params)
+    function = _function(
+        KernelPrinter(),
+        replacements,
+        reduced,
+        input_types="array_like or number",
+        params=params,
+        params_doc=f"Coefficients ``s0 .. s{spec.degree}``" if family else "",
+        count_error=f"{len(params)} coefficients s0..s{spec.degree}" if family else "",
+        # Constant and partial kernels must still come out with the full shape.
+        setup=["    _zero = 0 * (a + b + c)"],
+        outputs=[
+            f"(_zero + {name})" + (f" / {q}" if q != 1 else "")
+            for name, (_, q) in zip(KERNEL_NAMES, scaled, strict=True)
+        ],
     )
-    ops = sum(sympy.count_ops(e) for _, e in replacements) + sum(
-        sympy.count_ops(e) for e in reduced
-    )
-
-    lines: list[str] = []
-    args = "a, b, c, s" if spec.kind == "family" else "a, b, c"
-    lines.append(f"def kernels({args}):")
-    lines.append('    """Return ``(K00, K11, K20, K22, K31, K13)`` evaluated at ``(a, b, c)``.')
-    lines.append("")
-    lines.append("    Parameters")
-    lines.append("    ----------")
-    lines.append("    a, b, c : array_like or number")
-    lines.append(
-        "        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together."
-    )
-    if spec.kind == "family":
-        n = spec.degree + 1
-        lines.append(f"    s : sequence of {n} numbers")
-        lines.append(
-            f"        Coefficients ``s0 .. s{spec.degree}`` in the number system of ``a, b, c``."
-        )
-    lines.append("")
-    lines.append("    Returns")
-    lines.append("    -------")
-    lines.append("    tuple of 6")
-    lines.append("        Every kernel broadcast to the common shape of ``a, b, c``.")
-    lines.append('    """')
-    lines.append("    # Inputs")
-    lines.append("    try:")
-    lines.append("        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))")
-    lines.append("    except ValueError:")
-    lines.append("        raise ValueError(")
-    lines.append('            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "')
-    lines.append('            f"{numpy.shape(b)}, {numpy.shape(c)}"')
-    lines.append("        ) from None")
-    if spec.kind == "family":
-        names = ", ".join(f"s{k}" for k in range(spec.degree + 1))
-        lines.append(f"    if len(s) != {spec.degree + 1}:")
-        count = f"{spec.degree + 1} coefficients s0..s{spec.degree}"
-        lines.append(f'        raise ValueError(f"expected {count}, got {{len(s)}}")')
-        lines.append(f"    {names} = s")
-    # Constant and partial kernels must still come out with the full shape.
-    lines.append("    _zero = 0 * (a + b + c)")
-    lines.append("")
-    lines.append(f"    # Intermediate terms ({len(replacements)})")
-    for sym, expr in replacements:
-        lines.append(print_assignment(str(sym), expr, printer))
-    lines.append("")
-    lines.append("    # Outputs")
-    for name, expr in zip(KERNEL_NAMES, reduced, strict=True):
-        lines.append(print_assignment(name, expr, printer))
-    outs = []
-    for name, (_, q) in zip(KERNEL_NAMES, scaled, strict=True):
-        outs.append(f"(_zero + {name})" + (f" / {q}" if q != 1 else ""))
-    lines.append("    return (")
-    for out in outs:
-        lines.append(f"        {out},")
-    lines.append("    )")
-    function = "\n".join(lines) + "\n"
-
-    free = sorted(
-        {str(s) for e in spec.kernels.values() for s in e.free_symbols} - {str(A), str(B), str(C)}
-    )
-    unused = [f"s{k}" for k in range(spec.degree + 1)] if spec.kind == "family" else []
-    _check_symbols(free, unused, spec)
-
     doc = [
         '"""Gaussian kernels K00, K11, K20, K22, K31, K13 of '
-        + ("a polynomial family." if spec.kind == "family" else "one activation."),
+        + ("a polynomial family." if family else "one activation."),
         "",
         "K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)] with (u, w) ~ N(0, [[a, c], [c, b]]),",
         f"for sigma(z) = {_sigma_text(spec)}.",
@@ -165,96 +112,66 @@ def render(spec: ModuleSpec) -> str:
         f"Operations: {ops} (one common-subexpression pass over all six kernels).",
         '"""',
     ]
-    header_fields = [
-        "import numpy",
-        "",
-        f"GENERATOR_VERSION = {GENERATOR_VERSION}",
-        f"KIND = {spec.kind!r}",
-        f"SOURCE = {spec.source!r}",
-        f"CANONICAL = {spec.canonical!r}",
-        f"HASH = {spec.hash!r}",
-        f"DEGREE = {spec.degree!r}",
-        f"OUTPUTS = {KERNEL_NAMES!r}",
-    ]
-    body = "\n".join(doc) + "\n\n" + "\n".join(header_fields) + "\n\n\n" + function
-    fields = {
-        "Source": spec.source,
-        "Canonical": spec.canonical,
-        "Hash": spec.hash,
-        "Regenerate": spec.regenerate,
-    }
-    return banner.make(fields, body)
+    return _module(spec, doc, [], [f"DEGREE = {spec.degree!r}"], function)
 
 
-def _sigma_text(spec: ModuleSpec) -> str:
-    if spec.kind == "family":
-        terms = ["s0", "s1*z"] + [f"s{k}*z**{k}" for k in range(2, spec.degree + 1)]
-        return " + ".join(terms)
-    return spec.source
-
-
-def _check_symbols(free: list[str], allowed: list[str], spec: ModuleSpec) -> None:
-    stray = [s for s in free if s not in allowed]
-    if stray:
-        raise ValueError(f"kernels of {spec.name!r} contain unexpected symbols {stray}")
-
-
-_CLOSED_FORM_SYSTEMS = ("float64", "mpmath")
-
-
-def _render_closed_form(spec: ModuleSpec) -> str:
-    """A closed-form module: the same layout, functions through the ``_e`` namespace."""
-    printer = ClosedFormPrinter()
-    exprs = [spec.kernels[name] for name in KERNEL_NAMES]
+def _cse(exprs: list[sympy.Expr]):
+    """One canonical common-subexpression pass: ``(replacements, reduced, operation count)``."""
     replacements, reduced = sympy.cse(
         exprs, symbols=sympy.numbered_symbols("_t"), order="canonical"
     )
     ops = sum(sympy.count_ops(e) for _, e in replacements) + sum(
         sympy.count_ops(e) for e in reduced
     )
-    params = spec.parameters
-    free = sorted({str(s) for e in exprs for s in e.free_symbols} - {str(A), str(B), str(C)})
-    _check_symbols(free, list(params), spec)
+    return replacements, reduced, ops
 
-    lines: list[str] = []
-    lines.append(f"def kernels({'a, b, c, s' if params else 'a, b, c'}):")
-    lines.append('    """Return ``(K00, K11, K20, K22, K31, K13)`` evaluated at ``(a, b, c)``.')
-    lines.append("")
-    lines.append("    Parameters")
-    lines.append("    ----------")
-    lines.append("    a, b, c : array_like, float, mpmath.mpf or object array of mpf")
-    lines.append(
-        "        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together."
-    )
+
+def _function(
+    printer,
+    replacements,
+    reduced,
+    *,
+    input_types: str,
+    params: tuple[str, ...],
+    params_doc: str,
+    count_error: str,
+    setup: list[str],
+    outputs: list[str],
+) -> str:
+    """The text of ``def kernels(...)``: docstring, input checks, intermediates, outputs."""
+    lines = [
+        f"def kernels({'a, b, c, s' if params else 'a, b, c'}):",
+        '    """Return ``(K00, K11, K20, K22, K31, K13)`` evaluated at ``(a, b, c)``.',
+        "",
+        "    Parameters",
+        "    ----------",
+        f"    a, b, c : {input_types}",
+        "        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.",
+    ]
     if params:
         lines.append(f"    s : sequence of {len(params)} numbers")
-        lines.append(
-            f"        Parameters ``{', '.join(params)}`` in the number system of ``a, b, c``."
-        )
-    lines.append("")
-    lines.append("    Returns")
-    lines.append("    -------")
-    lines.append("    tuple of 6")
-    lines.append("        Every kernel broadcast to the common shape of ``a, b, c``.")
-    lines.append('    """')
-    lines.append("    # Inputs")
-    lines.append("    try:")
-    lines.append("        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))")
-    lines.append("    except ValueError:")
-    lines.append("        raise ValueError(")
-    lines.append('            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "')
-    lines.append('            f"{numpy.shape(b)}, {numpy.shape(c)}"')
-    lines.append("        ) from None")
+        lines.append(f"        {params_doc} in the number system of ``a, b, c``.")
+    lines += [
+        "",
+        "    Returns",
+        "    -------",
+        "    tuple of 6",
+        "        Every kernel broadcast to the common shape of ``a, b, c``.",
+        '    """',
+        "    # Inputs",
+        "    try:",
+        "        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))",
+        "    except ValueError:",
+        "        raise ValueError(",
+        '            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "',
+        '            f"{numpy.shape(b)}, {numpy.shape(c)}"',
+        "        ) from None",
+    ]
     if params:
         lines.append(f"    if len(s) != {len(params)}:")
-        lines.append(
-            f'        raise ValueError(f"expected {len(params)} parameters '
-            f'{", ".join(params)}, got {{len(s)}}")'
-        )
+        lines.append(f'        raise ValueError(f"expected {count_error}, got {{len(s)}}")')
         lines.append(f"    {', '.join(params)}{',' if len(params) == 1 else ''} = s")
-    lines.append("    # numpy for float64 inputs, mpmath (current precision) for mpmath numbers")
-    lines.append("    _e = namespace(a, b, c)")
-    lines.append("    _zero = 0 * (a + b + c)")
+    lines += setup
     lines.append("")
     lines.append(f"    # Intermediate terms ({len(replacements)})")
     for sym, expr in replacements:
@@ -264,10 +181,76 @@ def _render_closed_form(spec: ModuleSpec) -> str:
     for name, expr in zip(KERNEL_NAMES, reduced, strict=True):
         lines.append(print_assignment(name, expr, printer))
     lines.append("    return (")
-    for name in KERNEL_NAMES:
-        lines.append(f"        _zero + {name},")
+    lines += [f"        {out}," for out in outputs]
     lines.append("    )")
-    function = "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
+
+
+def _module(
+    spec: ModuleSpec, doc: list[str], imports: list[str], fields: list[str], function: str
+) -> str:
+    """Banner, module docstring, imports and constants, then the function."""
+    header = [
+        "import numpy",
+        "",
+        *imports,
+        f"GENERATOR_VERSION = {GENERATOR_VERSION}",
+        f"KIND = {spec.kind!r}",
+        f"SOURCE = {spec.source!r}",
+        f"CANONICAL = {spec.canonical!r}",
+        f"HASH = {spec.hash!r}",
+        *fields,
+        f"OUTPUTS = {KERNEL_NAMES!r}",
+    ]
+    body = "\n".join(doc) + "\n\n" + "\n".join(header) + "\n\n\n" + function
+    banner_fields = {
+        "Source": spec.source,
+        "Canonical": spec.canonical,
+        "Hash": spec.hash,
+        "Regenerate": spec.regenerate,
+    }
+    return banner.make(banner_fields, body)
+
+
+def _sigma_text(spec: ModuleSpec) -> str:
+    if spec.kind == "family":
+        terms = ["s0", "s1*z"] + [f"s{k}*z**{k}" for k in range(2, spec.degree + 1)]
+        return " + ".join(terms)
+    return spec.source
+
+
+def _check_symbols(spec: ModuleSpec, allowed) -> None:
+    """Refuse kernels with symbols other than ``a, b, c`` and the module's parameters."""
+    free = {str(s) for e in spec.kernels.values() for s in e.free_symbols}
+    stray = sorted(free - {str(A), str(B), str(C)} - set(allowed))
+    if stray:
+        raise ValueError(f"kernels of {spec.name!r} contain unexpected symbols {stray}")
+
+
+_CLOSED_FORM_SYSTEMS = ("float64", "mpmath")
+
+
+def _render_closed_form(spec: ModuleSpec) -> str:
+    """A closed-form module: the same layout, functions through the ``_e`` namespace."""
+    exprs = [spec.kernels[name] for name in KERNEL_NAMES]
+    replacements, reduced, ops = _cse(exprs)
+    params = spec.parameters
+    _check_symbols(spec, params)
+    function = _function(
+        ClosedFormPrinter(),
+        replacements,
+        reduced,
+        input_types="array_like, float, mpmath.mpf or object array of mpf",
+        params=params,
+        params_doc=f"Parameters ``{', '.join(params)}``",
+        count_error=f"{len(params)} parameters {', '.join(params)}",
+        setup=[
+            "    # numpy for float64 inputs, mpmath (current precision) for mpmath numbers",
+            "    _e = namespace(a, b, c)",
+            "    _zero = 0 * (a + b + c)",
+        ],
+        outputs=[f"_zero + {name}" for name in KERNEL_NAMES],
+    )
 
     what = "a closed-form family." if params else "one activation (closed form)."
     doc = [
@@ -284,25 +267,6 @@ def _render_closed_form(spec: ModuleSpec) -> str:
         f"Operations: {ops} (one common-subexpression pass over all six kernels).",
         '"""',
     ]
-    header_fields = [
-        "import numpy",
-        "",
-        "from symhess.elementary import namespace",
-        "",
-        f"GENERATOR_VERSION = {GENERATOR_VERSION}",
-        f"KIND = {spec.kind!r}",
-        f"SOURCE = {spec.source!r}",
-        f"CANONICAL = {spec.canonical!r}",
-        f"HASH = {spec.hash!r}",
-        f"PARAMETERS = {params!r}",
-        f"SYSTEMS = {_CLOSED_FORM_SYSTEMS!r}",
-        f"OUTPUTS = {KERNEL_NAMES!r}",
-    ]
-    body = "\n".join(doc) + "\n\n" + "\n".join(header_fields) + "\n\n\n" + function
-    fields = {
-        "Source": spec.source,
-        "Canonical": spec.canonical,
-        "Hash": spec.hash,
-        "Regenerate": spec.regenerate,
-    }
-    return banner.make(fields, body)
+    imports = ["from symhess.elementary import namespace", ""]
+    fields = [f"PARAMETERS = {params!r}", f"SYSTEMS = {_CLOSED_FORM_SYSTEMS!r}"]
+    return _module(spec, doc, imports, fields, function)

@@ -172,6 +172,19 @@ def prime(seed: int = 0) -> int:
     return n
 
 
+def check_methods(spec, methods, dps: int, kernel_dirs=None) -> Activation:
+    """The activation, once ``methods`` are known and applicable to it (and ``dps`` valid)."""
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise SymhessError(f"unknown rank method {unknown}; choose from {', '.join(METHODS)}")
+    act = resolve(spec, kernel_dirs).activation
+    if "exact" in methods:
+        require_polynomial(act)
+    if "mpmath" in methods:
+        check_dps(dps)
+    return act
+
+
 def require_polynomial(act: Activation) -> Activation:
     """The activation, if the exact rank can be taken of it; a one-line error otherwise."""
     if not act.is_polynomial:
@@ -337,14 +350,7 @@ def rank_report(
     float_summary : SpectrumSummary, optional
         The float64 spectrum of this very Hessian, if the caller has it already.
     """
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown or not methods:
-        raise SymhessError(f"unknown rank method {unknown}; choose from {', '.join(METHODS)}")
-    act = resolve(spec, kernel_dirs).activation
-    if "exact" in methods:
-        require_polynomial(act)
-    if "mpmath" in methods:
-        check_dps(dps)
+    act = check_methods(spec, methods, dps, kernel_dirs)
     W, v = check_weights(W, v)
     h, d = W.shape
     if "float" in methods:

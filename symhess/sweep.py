@@ -30,13 +30,10 @@ from .predictions import Prediction, best
 from .rank import (
     _BYTES_PER_ENTRY,
     DEFAULT_DPS,
-    METHODS,
-    check_dps,
+    check_methods,
     rank_report,
     rational_teacher,
-    require_polynomial,
 )
-from .registry import resolve
 
 PREDICTION_NAMES = (
     "params",
@@ -207,14 +204,7 @@ def sweep(
     list of SweepRow
         Ordered by ``d``, then ``h``.
     """
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown or not methods:
-        raise SymhessError(f"unknown rank method {unknown}; choose from {', '.join(METHODS)}")
-    act = resolve(spec, kernel_dirs).activation
-    if "exact" in methods:
-        require_polynomial(act)
-    if "mpmath" in methods:
-        check_dps(dps)
+    act = check_methods(spec, methods, dps, kernel_dirs)
     ds, hs = sorted(set(ds)), sorted(set(hs))
     if not ds or not hs or min(ds + hs) < 1:
         raise SymhessError("the grid needs positive d and h values")
