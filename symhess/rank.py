@@ -405,7 +405,8 @@ def report_lines(report: RankReport) -> list[str]:
         lines.append(
             "  the methods agree"
             if report.agree
-            else "  the methods DISAGREE: trust the exact rank, or a decided gap"
+            else f"  the methods DISAGREE: the {_LABEL[report.reference]} rank is the reference "
+            "(exact over mpmath over float64; float64 cannot see eigenvalues below eps max|lambda|)"
         )
     holds = report.holds()
     lines.append(f"predictions (checked against the {_LABEL[report.reference]} rank):")
