@@ -15,7 +15,7 @@ import numpy as np
 from .extremes import extreme_eigenvalues, solver_bytes
 from .hessian import available_memory
 from .operator import check_operator_memory, matvec_bytes, operator, operator_bytes
-from .registry import Kernels, resolve
+from .registry import resolve
 from .slq import SpectralDensity, basis_bytes, pool, slq
 from .teacher import Teacher
 
@@ -80,7 +80,7 @@ def operator_section(
     list of str
         Lines for the ``symhess analyze`` report, headed by why the operator is used.
     """
-    kern = activation if isinstance(activation, Kernels) else resolve(activation, kernel_dirs)
+    kern = resolve(activation, kernel_dirs)  # a Kernels object passes through
     h, d, P = teacher.h, teacher.d, teacher.params
     avail = available_memory()
     k = min(k, P)
@@ -167,7 +167,7 @@ def pooled_density(
     from .spectra import teacher_seeds
     from .teacher import check_size, sample_teacher
 
-    kern = activation if isinstance(activation, Kernels) else resolve(activation, kernel_dirs)
+    kern = resolve(activation, kernel_dirs)  # a Kernels object passes through
     d, h, teachers = check_size("d", d), check_size("h", h), check_size("teachers", teachers)
     check_operator_memory(h, d)
     parts = []

@@ -64,7 +64,7 @@ def operator(activation, W, v, *, kernel_dirs=None) -> HessianOperator:
     SymhessError
         Bad weights, or kernel matrices that alone would not fit in memory.
     """
-    kernels = activation if isinstance(activation, Kernels) else resolve(activation, kernel_dirs)
+    kernels = resolve(activation, kernel_dirs)  # a Kernels object passes through
     W, v = check_weights(W, v)
     if W.dtype == object or v.dtype == object:
         raise SymhessError("the Hessian operator works in float64; give float weights")
@@ -164,7 +164,7 @@ def hessian_trace(activation, W, v, *, kernel_dirs=None) -> float:
     W : array_like, shape (h, d)
     v : array_like, shape (h,)
     """
-    kernels = activation if isinstance(activation, Kernels) else resolve(activation, kernel_dirs)
+    kernels = resolve(activation, kernel_dirs)  # a Kernels object passes through
     W, v = check_weights(W, v)
     W, v = W.astype(np.float64), v.astype(np.float64)
     return _trace_from_diagonals(diagonal_kernels(kernels, W), W, v)

@@ -164,7 +164,7 @@ def pool(
     show_progress : bool, optional
         Progress bar (``None``: only on a terminal).
     """
-    kernels = spec if isinstance(spec, Kernels) else resolve(spec, kernel_dirs)
+    kernels = resolve(spec, kernel_dirs)  # a Kernels object passes through
     d, h, teachers = check_size("d", d), check_size("h", h), check_size("teachers", teachers)
     source = teacher_eigenvalues if source is None else source
     parts = []
