@@ -4,14 +4,14 @@ Installed as ``symhess.codegen`` (the folder ``codegen/`` at the top of the repo
 it is only needed to *make* kernel modules, never to evaluate them.
 
 * :mod:`.printer` - a SymPy code printer that never emits a float literal;
-* :mod:`.render` - one module's text: banner, inputs, one CSE pass, outputs;
+* :mod:`.rendering` - one module's text: banner, inputs, one CSE pass, outputs;
 * :mod:`.specs` - what is generated: the shipped families and user activations;
 * :mod:`.write` - writing modules safely, and regenerating ``generated/``.
 
 Regenerate the shipped modules with ``python -m symhess.codegen --update``.
 """
 
-from .render import GENERATOR_VERSION, ModuleSpec, render
+from .rendering import GENERATOR_VERSION, ModuleSpec, render
 from .specs import (
     FAMILY_DEGREES,
     UPDATE_COMMAND,

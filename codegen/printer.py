@@ -5,6 +5,8 @@ from __future__ import annotations
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
+from symhess.activation.functions import PRIMITIVES
+
 
 class KernelPrinter(PythonCodePrinter):
     """Print polynomial kernels so that one module evaluates in every number system.
@@ -96,8 +98,11 @@ def _namespace_call(name: str):
 
 
 # SymPy's Python printer maps these through its own table (math.asin, ...); route them
-# through the namespace instead. These are exactly symhess.elementary.FUNCTIONS minus sqrt.
+# through the namespace instead: the primitives of the function table (sqrt is a power).
 _NOT_FINITE = (sympy.oo, -sympy.oo, sympy.zoo, sympy.nan)
-_NAMESPACE_FUNCTIONS = (sympy.asin, sympy.exp, sympy.erf, sympy.sin, sympy.cos, sympy.tanh)
-for _function in _NAMESPACE_FUNCTIONS:
-    setattr(ClosedFormPrinter, f"_print_{_function.__name__}", _namespace_call(_function.__name__))
+_NAMESPACE_FUNCTIONS = tuple(p.sympy_class for p in PRIMITIVES.values() if p.sympy_class)
+for _name, _primitive in PRIMITIVES.items():
+    if _primitive.sympy_class is not None:
+        setattr(
+            ClosedFormPrinter, f"_print_{_primitive.sympy_class.__name__}", _namespace_call(_name)
+        )

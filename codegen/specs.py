@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from symhess import closed_forms
 from symhess.activation import Activation, activation
-from symhess.kernels import coefficient_symbols, isserlis_kernels
+from symhess.symbolic import erf as closed_forms
+from symhess.symbolic.polynomial import coefficient_symbols, isserlis_kernels
 
-from .render import ModuleSpec
+from .rendering import ModuleSpec
 
 FAMILY_DEGREES = range(1, 9)
 """Degrees of the shipped polynomial families (``generated/poly_deg{p}.py``)."""
@@ -65,7 +65,7 @@ def activation_spec(act: Activation, name: str) -> ModuleSpec:
     """
     regenerate = f"symhess generate {_shell_quote(act.source)} --name {name} --force"
     if not act.is_polynomial:
-        kernels = closed_forms.symbolic_kernels(act)
+        kernels = closed_forms.closed_form_kernels(act)
         if kernels is None:
             raise ValueError(
                 f"{act.source!r} has no closed-form kernels to generate (only polynomials "

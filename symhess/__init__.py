@@ -1,53 +1,158 @@
-"""symhess: exact Hessians of two-layer teacher-student networks at the optimum.
+"""symhess: exact Hessians of two-layer teacher-student networks.
 
 For ``f(x) = sum_i v_i sigma(w_i . x)`` with Gaussian inputs and the student equal to the
-teacher, the Hessian of the generalization error reduces (Stein's lemma) to six bivariate
-Gaussian kernels of ``sigma``; symhess derives them symbolically, evaluates them from
-generated numpy modules, and assembles the Hessian.
+teacher, the Hessian of the generalization error ``L = 1/2 E[(f_student - f_teacher)^2]``
+reduces (Stein's lemma) to six bivariate Gaussian kernels of ``sigma``; symhess derives them
+symbolically, evaluates them from generated modules, and assembles the Hessian - dense or
+matrix-free - then measures its rank, spectrum and the learning dynamics it implies. The
+derivations are in ``docs/theory.md``.
 
 >>> import symhess
 >>> t = symhess.sample_teacher(d=6, h=4, seed=0)
 >>> H = symhess.hessian("z + z**2/2", t.W, t.v)
 >>> H.shape
 (28, 28)
+
+The package is layered, data flowing one way: :mod:`~symhess.activation` ->
+:mod:`~symhess.symbolic` -> :mod:`~symhess.codegen` -> :mod:`~symhess.kernels` ->
+:mod:`~symhess.curvature` -> analysis (:mod:`~symhess.spectra`, :mod:`~symhess.rank`,
+:mod:`~symhess.dynamics`, :mod:`~symhess.rmt`) -> :mod:`~symhess.report` -> :mod:`~symhess.cli`,
+on the shared policies of :mod:`~symhess.base`.
 """
 
-from .activation import Activation, activation
-from .errors import SymhessError
-from .extremes import Extremes, extreme_eigenvalues
-from .gram import kernel_matrices
-from .hessian import hessian
-from .kernels import KERNEL_NAMES, symbolic_kernels
-from .operator import HessianOperator, hessian_trace, operator
-from .quadrature import quadrature_kernels
-from .registry import Kernels, resolve
-from .slq import SpectralDensity, slq
-from .spectrum import SpectrumSummary, summarize
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("symhess")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "unknown"
+
+# ruff: noqa: E402, I001  (the version first; then the API, grouped by kind below)
+# -- activations and kernels
+from .activation import Activation, activation as parse_activation
+from .kernels import Kernels, quadrature_kernels, resolve
+from .symbolic import KERNEL_NAMES, symbolic_kernels
+
+# -- teachers
 from .teacher import Teacher, load_teacher, sample_teacher
 
-__version__ = "0.1.0"
+# -- the Hessian at the optimum
+from .curvature import HessianOperator, hessian, hessian_trace, kernel_matrices, operator
+
+# -- spectra
+from .spectra import (
+    EigenvaluePool,
+    Extremes,
+    LinearComparison,
+    LinearLaw,
+    SpectralDensity,
+    SpectrumSummary,
+    clusters,
+    compare_linear,
+    extreme_eigenvalues,
+    ks_distance,
+    ks_floor,
+    pool_densities,
+    pooled_density,
+    pooled_eigenvalues,
+    slq,
+    summarize,
+    teacher_eigenvalues,
+    zero_tolerance,
+)
+
+# -- rank: the effective number of parameters
+from .rank import (
+    MethodRank,
+    Prediction,
+    RankReport,
+    SweepRow,
+    predictions,
+    rank_report,
+    rational_teacher,
+    sweep,
+    upper_bound,
+)
+
+# -- dynamics
+from .dynamics import (
+    Experiment,
+    PopulationLoss,
+    Trajectory,
+    experiment,
+    gradient_descent,
+    initial_perturbations,
+    late_rate,
+    predicted_loss,
+    sgd,
+)
+
+# -- the random-matrix model of Pennington and Bahri (2017)
+from . import rmt
+
+# -- errors
+from .errors import SymhessError
 
 __all__ = [
-    "KERNEL_NAMES",
+    # activations and kernels
     "Activation",
-    "Extremes",
-    "HessianOperator",
+    "KERNEL_NAMES",
     "Kernels",
-    "SpectralDensity",
-    "SpectrumSummary",
-    "SymhessError",
+    "parse_activation",
+    "quadrature_kernels",
+    "resolve",
+    "symbolic_kernels",
+    # teachers
     "Teacher",
-    "activation",
-    "extreme_eigenvalues",
+    "load_teacher",
+    "sample_teacher",
+    # the Hessian at the optimum
+    "HessianOperator",
     "hessian",
     "hessian_trace",
     "kernel_matrices",
-    "load_teacher",
     "operator",
-    "quadrature_kernels",
-    "resolve",
-    "sample_teacher",
+    # spectra
+    "EigenvaluePool",
+    "Extremes",
+    "LinearComparison",
+    "LinearLaw",
+    "SpectralDensity",
+    "SpectrumSummary",
+    "clusters",
+    "compare_linear",
+    "extreme_eigenvalues",
+    "ks_distance",
+    "ks_floor",
+    "pool_densities",
+    "pooled_density",
+    "pooled_eigenvalues",
     "slq",
     "summarize",
-    "symbolic_kernels",
+    "teacher_eigenvalues",
+    "zero_tolerance",
+    # rank
+    "MethodRank",
+    "Prediction",
+    "RankReport",
+    "SweepRow",
+    "predictions",
+    "rank_report",
+    "rational_teacher",
+    "sweep",
+    "upper_bound",
+    # dynamics
+    "Experiment",
+    "PopulationLoss",
+    "Trajectory",
+    "experiment",
+    "gradient_descent",
+    "initial_perturbations",
+    "late_rate",
+    "predicted_loss",
+    "sgd",
+    # Pennington-Bahri random-matrix model (symhess.rmt.density, .index, .eps_c, ...)
+    "rmt",
+    # errors
+    "SymhessError",
 ]

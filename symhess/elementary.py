@@ -21,27 +21,23 @@ from types import SimpleNamespace
 import flint
 import mpmath
 import numpy as np
-import scipy.special
+
+from .activation.functions import PRIMITIVES
 
 __all__ = ["FUNCTIONS", "namespace"]
 
-FUNCTIONS = ("sqrt", "asin", "exp", "erf", "sin", "cos", "tanh")
-"""Functions every namespace provides (generated modules may call exactly these)."""
+FUNCTIONS = tuple(PRIMITIVES)
+"""Functions every namespace provides (generated modules may call exactly these): the
+primitives of the function table :data:`symhess.activation.functions.PRIMITIVES`."""
 
 _NUMPY = SimpleNamespace(
     system="float64",
     pi=np.pi,
     rational=lambda p, q: p / q,  # int / int is correctly rounded in Python
-    sqrt=np.sqrt,
-    asin=np.arcsin,
-    exp=np.exp,
-    erf=scipy.special.erf,
-    sin=np.sin,
-    cos=np.cos,
-    tanh=np.tanh,
+    **{name: p.numpy for name, p in PRIMITIVES.items()},
 )
 
-_MPMATH_UFUNCS = {name: np.frompyfunc(getattr(mpmath, name), 1, 1) for name in FUNCTIONS}
+_MPMATH_UFUNCS = {name: np.frompyfunc(p.mpmath, 1, 1) for name, p in PRIMITIVES.items()}
 
 
 def _mpmath_namespace() -> SimpleNamespace:

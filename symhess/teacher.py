@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write, refuse_overwrite
 from .errors import SymhessError
+from .files import atomic_write, refuse_overwrite
 
 DISTRIBUTIONS = ("normal", "uniform", "rademacher")
 

@@ -20,7 +20,8 @@ import mpmath
 import numpy as np
 import sympy
 
-from symhess import expression, registry
+from symhess.activation import grammar as expression
+from symhess.kernels import registry
 
 
 def monomials(d: int, degree: int) -> list[tuple[int, ...]]:
@@ -109,7 +110,7 @@ def _sin_kernels(a, b, c):
 def install_sin(monkeypatch) -> str:
     """Make ``testsin(z)`` = sin(z) an activation with the closed-form kernels above, ahead
     of any other resolver (independent of other modules); returns its spelling."""
-    monkeypatch.setitem(expression.FUNCTIONS, "testsin", sympy.sin)
+    monkeypatch.setitem(expression.GRAMMAR, "testsin", sympy.sin)
 
     def resolver(act):
         if act.expr == sympy.sin(expression.Z):

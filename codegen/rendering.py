@@ -1,0 +1,277 @@
+"""Render a kernel module's text from its spec: banner, inputs, intermediates, outputs.
+
+The text depends only on the spec (no dates, hosts or paths), so regenerating gives the
+same bytes; SymPy's printing (term order, common subexpressions) is the one outside
+influence. The shipped modules were printed by SymPy :data:`SYMPY_SERIES`; the test extra
+pins it so the freshness test can compare bytes, while users may run another SymPy (a module
+they generate is checked against its own banner, never against a regeneration).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from math import lcm
+
+import sympy
+
+from symhess.symbolic.moments import A, B, C
+from symhess.symbolic.names import KERNEL_NAMES
+
+from . import banner
+from .printer import ClosedFormPrinter, KernelPrinter, print_assignment
+
+GENERATOR_VERSION = banner.GENERATOR_VERSION
+
+SYMPY_SERIES = "1.14"
+"""The SymPy minor version that printed the shipped modules in ``generated/``."""
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """What one kernel module is generated from.
+
+    Attributes
+    ----------
+    name : str
+        Module name (the file is ``name + ".py"``).
+    kind : str
+        ``"family"`` (coefficients ``s`` given at run time) or ``"activation"``.
+    source : str
+        The activation as the user wrote it, or the family's description.
+    canonical : str
+        Spelling-independent form; its hash identifies the module.
+    kernels : dict of str to sympy.Expr
+        The six kernels in ``a, b, c`` (and ``s0..sp`` for a family).
+    degree : int or None
+        For a family, the degree ``p`` (``p + 1`` coefficients).
+    regenerate : str
+        The command that regenerates this module.
+    closed_form : bool
+        ``True`` for kernels with elementary functions (erf: ``asin``, ``sqrt``, ``pi``),
+        printed by :class:`~.printer.ClosedFormPrinter` for float64 and mpmath.
+    parameters : tuple of str
+        For a closed-form family, the run-time parameters (``("s0", "s1")``).
+    sigma : str or None
+        For a closed-form family, ``sigma(z)`` in its parameters, for the docstring.
+    """
+
+    name: str
+    kind: str
+    source: str
+    canonical: str
+    kernels: dict[str, sympy.Expr]
+    degree: int | None
+    regenerate: str
+    closed_form: bool = False
+    parameters: tuple[str, ...] = ()
+    sigma: str | None = None
+
+    @property
+    def hash(self) -> str:
+        return banner.short_hash(self.canonical)
+
+
+def _integer_scaled(expr: sympy.Expr) -> tuple[sympy.Expr, int]:
+    """``(N, Q)`` with ``expr == N / Q``, ``N`` with integer coefficients and ``Q >= 1``."""
+    expr = sympy.expand(expr)
+    coeffs = [t.as_coeff_Mul()[0] for t in sympy.Add.make_args(expr)]
+    q = reduce(lcm, (int(sympy.Rational(x).q) for x in coeffs), 1)
+    return sympy.expand(expr * q), q
+
+
+def render(spec: ModuleSpec) -> str:
+    """The full text of the module for ``spec``."""
+    if spec.closed_form:
+        return _render_closed_form(spec)
+    scaled = [_integer_scaled(spec.kernels[name]) for name in KERNEL_NAMES]
+    replacements, reduced, ops = _cse([n for n, _ in scaled])
+    family = spec.kind == "family"
+    params = tuple(f"s{k}" for k in range(spec.degree + 1)) if family else ()
+    _check_symbols(spec, params)
+    function = _function(
+        KernelPrinter(),
+        replacements,
+        reduced,
+        input_types="array_like or number",
+        params=params,
+        params_doc=f"Coefficients ``s0 .. s{spec.degree}``" if family else "",
+        count_error=f"{len(params)} coefficients s0..s{spec.degree}" if family else "",
+        # Constant and partial kernels must still come out with the full shape.
+        setup=["    _zero = 0 * (a + b + c)"],
+        outputs=[
+            f"(_zero + {name})" + (f" / {q}" if q != 1 else "")
+            for name, (_, q) in zip(KERNEL_NAMES, scaled, strict=True)
+        ],
+    )
+    doc = [
+        '"""Gaussian kernels K00, K11, K20, K22, K31, K13 of '
+        + ("a polynomial family." if family else "one activation."),
+        "",
+        "K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)] with (u, w) ~ N(0, [[a, c], [c, b]]),",
+        f"for sigma(z) = {_sigma_text(spec)}.",
+        "",
+        "Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision and",
+        "exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,",
+        "and each kernel is one integer polynomial divided by one integer.",
+        f"Operations: {ops} (one common-subexpression pass over all six kernels).",
+        '"""',
+    ]
+    return _module(spec, doc, [], [f"DEGREE = {spec.degree!r}"], function)
+
+
+def _cse(exprs: list[sympy.Expr]):
+    """One canonical common-subexpression pass: ``(replacements, reduced, operation count)``."""
+    replacements, reduced = sympy.cse(
+        exprs, symbols=sympy.numbered_symbols("_t"), order="canonical"
+    )
+    ops = sum(sympy.count_ops(e) for _, e in replacements) + sum(
+        sympy.count_ops(e) for e in reduced
+    )
+    return replacements, reduced, ops
+
+
+def _function(
+    printer,
+    replacements,
+    reduced,
+    *,
+    input_types: str,
+    params: tuple[str, ...],
+    params_doc: str,
+    count_error: str,
+    setup: list[str],
+    outputs: list[str],
+) -> str:
+    """The text of ``def kernels(...)``: docstring, input checks, intermediates, outputs."""
+    lines = [
+        f"def kernels({'a, b, c, s' if params else 'a, b, c'}):",
+        '    """Return ``(K00, K11, K20, K22, K31, K13)`` evaluated at ``(a, b, c)``.',
+        "",
+        "    Parameters",
+        "    ----------",
+        f"    a, b, c : {input_types}",
+        "        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.",
+    ]
+    if params:
+        lines.append(f"    s : sequence of {len(params)} numbers")
+        lines.append(f"        {params_doc} in the number system of ``a, b, c``.")
+    lines += [
+        "",
+        "    Returns",
+        "    -------",
+        "    tuple of 6",
+        "        Every kernel broadcast to the common shape of ``a, b, c``.",
+        '    """',
+        "    # Inputs",
+        "    try:",
+        "        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))",
+        "    except ValueError:",
+        "        raise ValueError(",
+        '            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "',
+        '            f"{numpy.shape(b)}, {numpy.shape(c)}"',
+        "        ) from None",
+    ]
+    if params:
+        lines.append(f"    if len(s) != {len(params)}:")
+        lines.append(f'        raise ValueError(f"expected {count_error}, got {{len(s)}}")')
+        lines.append(f"    {', '.join(params)}{',' if len(params) == 1 else ''} = s")
+    lines += setup
+    lines.append("")
+    lines.append(f"    # Intermediate terms ({len(replacements)})")
+    for sym, expr in replacements:
+        lines.append(print_assignment(str(sym), expr, printer))
+    lines.append("")
+    lines.append("    # Outputs")
+    for name, expr in zip(KERNEL_NAMES, reduced, strict=True):
+        lines.append(print_assignment(name, expr, printer))
+    lines.append("    return (")
+    lines += [f"        {out}," for out in outputs]
+    lines.append("    )")
+    return "\n".join(lines) + "\n"
+
+
+def _module(
+    spec: ModuleSpec, doc: list[str], imports: list[str], fields: list[str], function: str
+) -> str:
+    """Banner, module docstring, imports and constants, then the function."""
+    header = [
+        "import numpy",
+        "",
+        *imports,
+        f"GENERATOR_VERSION = {GENERATOR_VERSION}",
+        f"KIND = {spec.kind!r}",
+        f"SOURCE = {spec.source!r}",
+        f"CANONICAL = {spec.canonical!r}",
+        f"HASH = {spec.hash!r}",
+        *fields,
+        f"OUTPUTS = {KERNEL_NAMES!r}",
+    ]
+    body = "\n".join(doc) + "\n\n" + "\n".join(header) + "\n\n\n" + function
+    banner_fields = {
+        "Source": spec.source,
+        "Canonical": spec.canonical,
+        "Hash": spec.hash,
+        "Regenerate": spec.regenerate,
+    }
+    return banner.make(banner_fields, body)
+
+
+def _sigma_text(spec: ModuleSpec) -> str:
+    if spec.kind == "family":
+        terms = ["s0", "s1*z"] + [f"s{k}*z**{k}" for k in range(2, spec.degree + 1)]
+        return " + ".join(terms)
+    return spec.source
+
+
+def _check_symbols(spec: ModuleSpec, allowed) -> None:
+    """Refuse kernels with symbols other than ``a, b, c`` and the module's parameters."""
+    free = {str(s) for e in spec.kernels.values() for s in e.free_symbols}
+    stray = sorted(free - {str(A), str(B), str(C)} - set(allowed))
+    if stray:
+        raise ValueError(f"kernels of {spec.name!r} contain unexpected symbols {stray}")
+
+
+_CLOSED_FORM_SYSTEMS = ("float64", "mpmath")
+
+
+def _render_closed_form(spec: ModuleSpec) -> str:
+    """A closed-form module: the same layout, functions through the ``_e`` namespace."""
+    exprs = [spec.kernels[name] for name in KERNEL_NAMES]
+    replacements, reduced, ops = _cse(exprs)
+    params = spec.parameters
+    _check_symbols(spec, params)
+    function = _function(
+        ClosedFormPrinter(),
+        replacements,
+        reduced,
+        input_types="array_like, float, mpmath.mpf or object array of mpf",
+        params=params,
+        params_doc=f"Parameters ``{', '.join(params)}``",
+        count_error=f"{len(params)} parameters {', '.join(params)}",
+        setup=[
+            "    # numpy for float64 inputs, mpmath (current precision) for mpmath numbers",
+            "    _e = namespace(a, b, c)",
+            "    _zero = 0 * (a + b + c)",
+        ],
+        outputs=[f"_zero + {name}" for name in KERNEL_NAMES],
+    )
+
+    what = "a closed-form family." if params else "one activation (closed form)."
+    doc = [
+        '"""Gaussian kernels K00, K11, K20, K22, K31, K13 of ' + what,
+        "",
+        "K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)] with (u, w) ~ N(0, [[a, c], [c, b]]),",
+        f"for sigma(z) = {spec.sigma or spec.source}.",
+        "",
+        "Evaluates in float64 (numpy arrays, broadcast) and in mpmath numbers (or numpy object",
+        "arrays of them) at the current mpmath.mp.dps: functions, pi and non-integer rationals",
+        "come from the namespace symhess.elementary.namespace picks from the inputs, so no",
+        "float literal appears below. Exact rationals are not supported (the kernels are not",
+        "rational functions).",
+        f"Operations: {ops} (one common-subexpression pass over all six kernels).",
+        '"""',
+    ]
+    imports = ["from symhess.elementary import namespace", ""]
+    fields = [f"PARAMETERS = {params!r}", f"SYSTEMS = {_CLOSED_FORM_SYSTEMS!r}"]
+    return _module(spec, doc, imports, fields, function)

@@ -1,0 +1,13 @@
+"""Activations: what the user typed, parsed by a whitelist grammar and made exact.
+
+* :mod:`.grammar` - the tokenizer and recursive-descent parser (never ``eval``/``sympify``);
+* :mod:`.functions` - the function table: every function symhess knows, with its SymPy,
+  numpy and mpmath forms, and the functions refused on purpose;
+* :mod:`.core` - :class:`Activation` (exact coefficients, canonical form, hash) and
+  :func:`activation`, which makes one from a string or a coefficient list;
+* :mod:`.evaluate` - float64 evaluation of ``sigma`` and its derivatives from the SymPy tree.
+"""
+
+from .core import Activation, activation
+
+__all__ = ["Activation", "activation"]

@@ -1,0 +1,9 @@
+"""Policies every layer shares, each in one place.
+
+* :mod:`.systems` - the number systems (float64, mpmath, exact rationals) and conversions;
+* :mod:`.memory` - how much memory there is, and the one rule that refuses a computation
+  that would not fit;
+* :mod:`.progress` - progress bars, and what ``show_progress`` means.
+
+Nothing here knows about networks: the layers above bring their own size estimates.
+"""

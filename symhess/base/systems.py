@@ -1,0 +1,77 @@
+"""The number systems every kernel module evaluates in, and conversions into them.
+
+``"float64"`` uses numpy float arrays; ``"mpmath"`` uses ``mpmath.mpf`` at the current
+``mpmath.mp.dps`` in numpy object arrays; ``"fraction"`` and ``"fmpq"`` are exact
+(``fractions.Fraction``, python-flint ``fmpq``) in object arrays.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import flint
+import mpmath
+import numpy as np
+
+from ..errors import SymhessError
+
+SYSTEMS = ("float64", "mpmath", "fraction", "fmpq")
+EXACT = ("fraction", "fmpq")
+
+
+def check_system(system: str) -> str:
+    if system not in SYSTEMS:
+        raise SymhessError(f"unknown number system {system!r}; choose one of {', '.join(SYSTEMS)}")
+    return system
+
+
+def _rational(x) -> Fraction:
+    """An exact rational from an int, Fraction, fmpq, mpf, sympy Rational or float (exact value)."""
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, (int, np.integer)):
+        return Fraction(int(x))
+    if isinstance(x, flint.fmpq):
+        return Fraction(int(x.p), int(x.q))
+    if isinstance(x, (float, np.floating)):
+        return Fraction(float(x))
+    if isinstance(x, mpmath.mpf):
+        m, e = mpmath.mpf(x).man_exp
+        return Fraction(int(m)) * Fraction(2) ** int(e)
+    if hasattr(x, "p") and hasattr(x, "q"):
+        return Fraction(int(x.p), int(x.q))
+    raise SymhessError(f"cannot convert {x!r} to an exact rational")
+
+
+def scalar(x, system: str):
+    """One number in ``system``; floats enter exact systems with their exact binary value."""
+    if system == "float64":
+        if isinstance(x, (Fraction, flint.fmpq)):
+            r = _rational(x)
+            return r.numerator / r.denominator  # correctly rounded, unlike float(p) / float(q)
+        return float(x)
+    if system == "mpmath":
+        if isinstance(x, mpmath.mpf):
+            return +x
+        r = _rational(x)
+        return mpmath.mpf(r.numerator) / r.denominator
+    r = _rational(x)
+    if system == "fraction":
+        return r
+    return flint.fmpq(r.numerator, r.denominator)
+
+
+def array(x, system: str) -> np.ndarray:
+    """An array in ``system``: float64, or an object array of that system's numbers."""
+    check_system(system)
+    if system == "float64":
+        arr = np.asarray(x)
+        if arr.dtype == object:
+            return np.vectorize(lambda t: scalar(t, "float64"), otypes=[float])(arr)
+        return arr.astype(np.float64)
+    arr = np.asarray(x, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    flat = out.reshape(-1)
+    for k, t in enumerate(arr.reshape(-1)):
+        flat[k] = scalar(t, system)
+    return out

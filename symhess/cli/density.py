@@ -1,0 +1,163 @@
+"""``symhess density``: the eigenvalue density by stochastic Lanczos quadrature."""
+
+from __future__ import annotations
+
+from .options import add_kernels_option, add_teacher_options, check_output, positive
+
+
+def register(sub):
+    p = sub.add_parser(
+        "density",
+        help="eigenvalue density by stochastic Lanczos quadrature, without forming H",
+    )
+    p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'z + z**2/2'")
+    add_teacher_options(p)
+    p.add_argument("--probes", type=positive("--probes"), default=30, help="default 30")
+    p.add_argument("--steps", type=positive("--steps"), default=80, help="Lanczos steps (80)")
+    p.add_argument("--probe", choices=("rademacher", "gaussian"), default="rademacher")
+    p.add_argument("--bins", type=positive("--bins"), default=20, help="histogram bins (20)")
+    p.add_argument(
+        "--log",
+        action="store_true",
+        help="logarithmic bins from 1e-14 lambda_max (or the smallest positive value) up",
+    )
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="also compute all eigenvalues densely (if they fit) and compare",
+    )
+    p.add_argument("--plot", metavar="OUT.png", help="write a histogram plot")
+    p.add_argument("--force", action="store_true", help="overwrite an existing plot file")
+    add_kernels_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args):
+    import numpy as np
+
+    from ..base.memory import available_memory, format_bytes
+    from ..curvature.matrix_free import (
+        check_operator_memory,
+        matvec_bytes,
+        operator,
+        operator_bytes,
+    )
+    from ..errors import SymhessError
+    from ..kernels import resolve
+    from ..spectra.density import basis_bytes, slq
+    from ..spectra.summary import dense_spectrum_bytes, dense_spectrum_fits
+    from ..spectra.zeros import tolerance_for
+    from .options import teacher_from
+
+    if args.plot:
+        check_output(args.plot, args.force)
+    kern = resolve(args.expr, args.kernels)
+    if args.teacher is None and args.d is not None and args.h is not None:
+        check_operator_memory(args.h, args.d)  # before the teacher itself is drawn
+    teacher, origin = teacher_from(args)
+    h, d, P = teacher.h, teacher.d, teacher.params
+    if args.exact and not dense_spectrum_fits(h, d):
+        raise SymhessError(
+            f"--exact needs a dense Hessian of {format_bytes(dense_spectrum_bytes(h, d))}, "
+            "more than is available; drop --exact"
+        )
+    check_operator_memory(h, d)
+    avail = available_memory()
+    steps = min(args.steps, P)
+    print(f"activation  sigma(z) = {kern.activation.short}  ({kern.origin})")
+    print(f"teacher     d = {d}, h = {h}; {origin}")
+    print(f"parameters  P = h*d + h = {P}")
+    print(
+        f"memory      operator {format_bytes(operator_bytes(h, d) + matvec_bytes(h, d))}, "
+        f"Lanczos basis {format_bytes(basis_bytes(P, steps, 1))} per probe"
+        + (f", available {format_bytes(avail)}" if avail is not None else ""),
+        flush=True,
+    )
+    op = operator(kern, teacher.W, teacher.v)
+    dens = slq(op, probes=args.probes, steps=steps, probe=args.probe, seed=args.seed or 0)
+    reorth = "full" if dens.reorthogonalized else "no (the basis would not fit)"
+    print(
+        f"SLQ         {args.probes} {args.probe} probes x {steps} Lanczos steps, {reorth} "
+        "reorthogonalisation"
+    )
+    print(f"trace       SLQ {dens.trace():.6e} +- {dens.trace_error():.1e}; exact {op.trace():.6e}")
+    exact = None
+    if args.exact:
+        from ..curvature import hessian
+
+        exact = np.linalg.eigvalsh(hessian(kern.activation, teacher.W, teacher.v))
+        lo, hi = min(exact[0], dens.nodes.min()), max(exact[-1], dens.nodes.max())
+        print(
+            f"Wasserstein-1 distance to the exact eigenvalues: {dens.wasserstein(exact):.3e} "
+            f"(mean |lambda - mean| = {np.mean(np.abs(exact - exact.mean())):.3e})"
+        )
+    else:
+        lo, hi = dens.nodes.min(), dens.nodes.max()
+    pad = 1e-9 * max(hi - lo, abs(hi), 1e-300)
+    if args.log:
+        tol = tolerance_for(P, hi)
+        values = dens.nodes if exact is None else exact
+        floor = values[values > tol].min() if np.any(values > tol) else tol
+        edges = np.geomspace(floor * (1 - 1e-9), hi + pad, args.bins + 1)
+        below, below_error = dens.bin_counts([lo - pad, edges[0]])
+        line = f"below {edges[0]:.4e}: SLQ {below[0]:.1f} +- {below_error[0]:.1f}"
+        if exact is not None:
+            line += f"; exact {int(np.sum(exact < edges[0]))} (zero up to rounding)"
+        print(line)
+        print(
+            "(SLQ nodes are Gauss quadrature points: a null space shows as mass at the lowest "
+            "nodes, which need not be near zero)"
+        )
+    else:
+        edges = np.linspace(lo - pad, hi + pad, args.bins + 1)
+    counts, errors = dens.bin_counts(edges)
+    header = f"{'bin':>27} {'SLQ count':>11} {'+- s.e.':>8}"
+    print(header + (f" {'exact':>7}" if exact is not None else ""))
+    exact_counts = np.histogram(exact, edges)[0] if exact is not None else None
+    for b in range(args.bins):
+        row = f"[{edges[b]: .4e}, {edges[b + 1]: .4e}) {counts[b]:11.1f} {errors[b]:8.1f}"
+        if exact_counts is not None:
+            row += f" {exact_counts[b]:7d}"
+        print(row)
+    if args.plot:
+        _plot(args, kern, teacher, dens, edges, exact)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _plot(args, kern, teacher, dens, edges, exact):
+    import numpy as np
+
+    from ..report.plot import pyplot, save_figure
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    counts, _ = dens.histogram(edges)
+    widths = np.diff(edges)
+    ax.bar(
+        edges[:-1],
+        counts / widths,
+        width=widths,
+        align="edge",
+        alpha=0.5,
+        label=f"SLQ ({dens.probes} probes x {dens.steps} steps)",
+    )
+    if exact is not None:
+        ex, _ = np.histogram(exact, edges)
+        ax.step(
+            edges,
+            np.append(ex / widths, ex[-1] / widths[-1]),
+            where="post",
+            color="k",
+            label="exact eigenvalues",
+        )
+    ax.set_yscale("log")
+    if args.log:
+        ax.set_xscale("log")
+    ax.set_xlabel("eigenvalue lambda")
+    ax.set_ylabel("eigenvalues per unit lambda")
+    ax.set_title(
+        f"Hessian spectrum, sigma(z) = {kern.activation.short}, d = {teacher.d}, h = {teacher.h}"
+    )
+    ax.legend()
+    save_figure(fig, args.plot, force=args.force)

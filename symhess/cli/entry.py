@@ -1,0 +1,94 @@
+"""The ``symhess`` command: the parser, and the one place that turns errors into exit codes.
+
+Every problem with the input ends in one line ``symhess: error: ...`` and exit status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .. import __version__
+from ..errors import SymhessError
+from . import (
+    analyze,
+    density,
+    dynamics,
+    eigs,
+    figure,
+    generate,
+    hessian,
+    kernels,
+    quadrature,
+    rank,
+    rmt,
+    spectrum,
+    sweep,
+    teacher,
+)
+from .options import Parser
+
+COMMANDS = (
+    analyze,
+    kernels,
+    hessian,
+    teacher,
+    generate,
+    rank,
+    sweep,
+    quadrature,
+    spectrum,
+    dynamics,
+    figure,
+    eigs,
+    density,
+    rmt,
+)
+"""The subcommand modules, in the order ``symhess --help`` lists them; each defines
+``register(sub)``, which adds its parser and sets ``func`` (called with the parsed arguments,
+returning the exit status)."""
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="symhess",
+        description="Exact Hessians of two-layer teacher-student networks at the optimum.",
+    )
+    parser.add_argument("--version", action="version", version=f"symhess {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return args.func(args)
+    except SymhessError as exc:
+        print(f"symhess: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader went away (``symhess analyze | head``): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        print(
+            f"symhess: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        print("symhess: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("symhess: error: out of memory; try a smaller network", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

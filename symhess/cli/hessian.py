@@ -1,0 +1,36 @@
+"""``symhess hessian``: write the dense Hessian of one teacher as a ``.npy`` file."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..curvature import hessian
+from ..files import atomic_write
+from ..kernels import resolve
+from .options import (
+    add_kernels_option,
+    add_output_options,
+    add_teacher_options,
+    check_output,
+    teacher_from,
+)
+
+
+def run(args) -> int:
+    check_output(args.out, args.force)
+    kern = resolve(args.expr, args.kernels)
+    teacher, _ = teacher_from(args)
+    H = hessian(kern.activation, teacher.W, teacher.v, kernel_dirs=args.kernels)
+    atomic_write(args.out, lambda f: np.save(f, H))
+    P = H.shape[0]
+    print(f"wrote {args.out}: {P} x {P} float64 Hessian (d = {teacher.d}, h = {teacher.h})")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("hessian", help="write the dense Hessian as a .npy file")
+    p.add_argument("expr", metavar="EXPR")
+    add_teacher_options(p)
+    add_output_options(p, "H.npy", "output file", required=True)
+    add_kernels_option(p)
+    p.set_defaults(func=run)

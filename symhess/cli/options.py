@@ -1,0 +1,169 @@
+"""Options shared by the ``symhess`` subcommands, each declared once.
+
+The parser class (usage errors are one line and exit 2), the argument types (integers,
+numbers, lists of numbers, precision, rank methods), and the option groups that several
+commands take: the teacher (random or from a file), kernel folders, output files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from ..errors import SymhessError
+from ..files import refuse_overwrite
+from ..rank.measure import DEFAULT_DPS, MAX_DPS, METHODS, MIN_DPS
+from ..teacher import DISTRIBUTIONS, load_teacher, sample_teacher
+
+DEFAULT_SEED = 0
+
+METHOD_CHOICES = (*METHODS, "all")
+"""Rank methods on the command line; ``all`` means every method that applies."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 like every other input error."""
+
+    def error(self, message):
+        raise SymhessError(message)
+
+
+# ----------------------------------------------------------------------------- types
+def integer(name: str, minimum: int, what: str | None = None, maximum: int | None = None):
+    """An argparse type: an integer in ``[minimum, maximum]``, refused in one line otherwise.
+
+    ``what`` names the kind (``"positive"``); by default the message states the bounds.
+    """
+    if what is not None:
+        kind = f"a {what} integer"
+    elif maximum is None:
+        kind = f"an integer of at least {minimum}"
+    else:
+        kind = f"an integer from {minimum} to {maximum}"
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"{name} must be {kind}, got {text!r}")
+        return value
+
+    return parse
+
+
+def positive(name):
+    """An argparse type: a positive integer."""
+    return integer(name, 1, "positive")
+
+
+seed = integer("seed", 0, "non-negative")
+
+
+def number(name, minimum: float | None = None, strict: bool = True):
+    """An argparse type: a finite float, above ``minimum`` when one is given."""
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        ok = math.isfinite(value) and (
+            minimum is None or (value > minimum if strict else value >= minimum)
+        )
+        if not ok:
+            bound = "" if minimum is None else f" {'>' if strict else '>='} {minimum:g}"
+            raise argparse.ArgumentTypeError(f"{name} must be a number{bound}, got {text!r}")
+        return value
+
+    return parse
+
+
+def numbers(name, minimum: float = 0.0):
+    """An argparse type: comma-separated finite floats above ``minimum``."""
+    single = number(name, minimum)
+
+    def parse(text):
+        values = [single(part) for part in text.split(",") if part.strip()]
+        if not values:
+            raise argparse.ArgumentTypeError(f"{name} needs at least one number, got {text!r}")
+        return values
+
+    return parse
+
+
+dps = integer("--dps", MIN_DPS, maximum=MAX_DPS)
+
+
+def methods_of(choice: str, is_polynomial: bool) -> tuple[str, ...]:
+    """``all`` means every method that applies (no exact rank for a non-polynomial)."""
+    if choice != "all":
+        return (choice,)
+    return METHODS if is_polynomial else tuple(m for m in METHODS if m != "exact")
+
+
+# ----------------------------------------------------------------------------- groups
+def add_method_options(p, default: str) -> None:
+    """``--method`` and ``--dps`` of the rank commands."""
+    p.add_argument(
+        "--method",
+        choices=METHOD_CHOICES,
+        default=default,
+        help=f"rank method (default: {default}; all = every method that applies)",
+    )
+    p.add_argument(
+        "--dps",
+        type=dps,
+        default=DEFAULT_DPS,
+        help=f"digits for --method mpmath (default {DEFAULT_DPS}, {MIN_DPS} to {MAX_DPS})",
+    )
+
+
+def add_kernels_option(p) -> None:
+    p.add_argument(
+        "--kernels",
+        action="append",
+        metavar="DIR",
+        help="folder with kernel modules from 'symhess generate' (repeatable; "
+        "also the SYMHESS_KERNELS path list)",
+    )
+
+
+def add_dist_option(p, help_text: str = "distribution of the teacher weights (default: normal)"):
+    p.add_argument("--dist", default="normal", choices=DISTRIBUTIONS, help=help_text)
+
+
+def add_teacher_options(p) -> None:
+    g = p.add_argument_group("teacher (random, or from a file)")
+    g.add_argument("--d", type=positive("--d"), help="input dimension")
+    g.add_argument("--h", type=positive("--h"), help="hidden units")
+    g.add_argument("--seed", type=seed, help=f"random seed (default {DEFAULT_SEED})")
+    add_dist_option(g)
+    g.add_argument("--teacher", metavar="T.npz", help="teacher file with arrays W (h x d), v (h,)")
+
+
+def add_output_options(p, metavar: str, help_text: str, required: bool = False) -> None:
+    """``--out`` (or a plot path) and ``--force``."""
+    p.add_argument("--out", metavar=metavar, required=required, help=help_text)
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+
+
+def check_output(path, force: bool) -> None:
+    """Refuse an existing output file unless ``--force`` was given, before any work."""
+    refuse_overwrite(path, force, how="--force")
+
+
+def teacher_from(args, default_d=None, default_h=None):
+    """The teacher the options name, and a one-line description of where it came from."""
+    if args.teacher:
+        if args.d is not None or args.h is not None or args.seed is not None:
+            raise SymhessError("give either --teacher or --d/--h/--seed, not both")
+        return load_teacher(args.teacher), f"teacher file {args.teacher}"
+    d = args.d if args.d is not None else default_d
+    h = args.h if args.h is not None else default_h
+    if d is None or h is None:
+        raise SymhessError("give the sizes --d and --h, or a teacher file --teacher T.npz")
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    teacher = sample_teacher(d, h, seed=seed, dist=args.dist)
+    return teacher, f"random teacher, seed {seed}, {args.dist} weights (Var W = 1/d, Var v = 1/h)"

@@ -1,0 +1,64 @@
+"""``symhess rank``: the Hessian rank three ways, and every prediction checked against it."""
+
+from __future__ import annotations
+
+import json
+
+from ..kernels import resolve
+from ..rank.measure import rank_report, rational_teacher
+from ..report.rank import report_json, report_lines
+from .options import (
+    DEFAULT_SEED,
+    add_kernels_option,
+    add_method_options,
+    methods_of,
+    positive,
+    seed,
+)
+
+
+def cmd_rank(args):
+    act = resolve(args.expr, args.kernels).activation
+    methods = methods_of(args.method, act.is_polynomial)
+    s = DEFAULT_SEED if args.seed is None else args.seed
+    t = rational_teacher(args.d, args.h, s)
+    report = rank_report(act, t.W, t.v, methods, dps=args.dps, kernel_dirs=args.kernels, seed=s)
+    if args.json:
+        print(json.dumps(report_json(report)))
+        return 0
+    print(f"activation  sigma(z) = {act.short}")
+    print(
+        f"teacher     d = {args.d}, h = {args.h}; random rational teacher, seed {s} "
+        "(normal weights, Var W = 1/d, Var v = 1/h, rounded to multiples of 2^-20: "
+        "every method sees the same numbers)"
+    )
+    if args.method == "all" and not act.is_polynomial:
+        print("            (no exact rank: the activation is not a polynomial)")
+    print()
+    print("\n".join(report_lines(report)))
+    return 0
+
+
+def register(sub):
+    p = sub.add_parser(
+        "rank",
+        help="Hessian rank (float64, mpmath, exact) against every theoretical count",
+        description="The rank of the Hessian at the optimum for a random rational teacher, "
+        "measured in float64, in mpmath at --dps digits and exactly over Q, with each "
+        "prediction (exact counts must equal the rank, bounds must not be exceeded). "
+        "Predictions are judged against the most trustworthy rank measured: exact, else "
+        "mpmath, else float64.",
+    )
+    p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'z + z**3'")
+    p.add_argument("--d", type=positive("--d"), required=True, help="input dimension")
+    p.add_argument("--h", type=positive("--h"), required=True, help="hidden units")
+    p.add_argument("--seed", type=seed, help=f"random seed (default {DEFAULT_SEED})")
+    add_method_options(p, default="all")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON object: {"params", "rank": {method: int}, '
+        '"predictions": {name: {"value", "kind", "holds"}}}',
+    )
+    add_kernels_option(p)
+    p.set_defaults(func=cmd_rank)

@@ -1,0 +1,218 @@
+"""Dense assembly of the Hessian at the optimum from the six kernel matrices.
+
+With every ``K`` taken at ``[i, k]`` (docs/theory.md, "The Stein reduction")::
+
+    H_vv[i,k]         = K00
+    H_Wv[(i,j),k]     = v_i (W_ij K20 + W_kj K11)
+    H_WW[(i,j),(k,l)] = v_i v_k (delta_jl K11 + W_ij W_il K31
+                                 + (W_ij W_kl + W_kj W_il) K22 + W_kj W_kl K13)
+
+Parameters are ordered as in the paper: ``W`` row-major (``W[i, j]`` at ``i*d + j``), then ``v``.
+
+In float64 each ``d x d`` block of ``H_WW`` is ``A_ik I + [w_i w_k] M_ik [w_i w_k]^T`` with a
+symmetric ``2 x 2`` matrix ``M_ik``. Writing ``M_ik = sum_a s_a q_a q_a^T`` (eigenvalues with
+sign ``s_a``) turns every block into ``sum_a s_a z_a z_a^T``: batched matrix products with
+inner dimension 2, split over the cores, write the blocks straight into ``H`` at about twice
+the cost of writing ``H`` once. Blocks ``(i, k)`` and ``(k, i)`` are equal and use the same
+factors, and each element is ``z_0[j] (s_0 z_0[l]) + z_1[j] (s_1 z_1[l])``,
+so ``H`` comes out exactly symmetric without a symmetrising pass. In mpmath and exact
+arithmetic the formula above is used as is.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..base import memory, progress, systems
+from ..kernels import resolve
+from ..teacher import check_weights
+from .matrices import kernel_matrices
+
+DENSE_COPIES = 1.1
+"""A dense Hessian build holds H and about a tenth more of temporaries."""
+
+
+def hessian(
+    activation,
+    W,
+    v,
+    *,
+    system: str = "float64",
+    kernel_dirs=None,
+    show_progress: bool | None = None,
+) -> np.ndarray:
+    """The Hessian of the generalization error at the teacher-student optimum.
+
+    Parameters
+    ----------
+    activation : str, coefficient list or Activation
+        E.g. ``"z + z**2/2"``, ``[0, 1, 0.5]``, or a name made by ``symhess generate``.
+    W : array_like, shape (h, d)
+        Teacher (= student) first-layer weights.
+    v : array_like, shape (h,)
+        Teacher second-layer weights.
+    system : {"float64", "mpmath", "fraction", "fmpq"}
+        Number system. ``"mpmath"`` works at the current ``mpmath.mp.dps``; the exact
+        systems take the weights' exact values (a float enters as its binary value).
+    kernel_dirs : sequence of paths, optional
+        Extra folders with generated kernel modules.
+    show_progress : bool, optional
+        Progress bars of long kernel evaluations (quadrature); ``None``: only on a terminal.
+
+    Returns
+    -------
+    ndarray, shape (P, P), P = h d + h
+        float64, or an object array of the chosen system's numbers. Exactly symmetric.
+    """
+    systems.check_system(system)
+    kernels = resolve(activation, kernel_dirs)
+    W, v = check_weights(W, v)
+    h, d = W.shape
+    if system == "float64":
+        check_memory(h, d)
+    W = systems.array(W, system)
+    v = systems.array(v, system)
+    with progress.scope(show_progress):
+        K = kernel_matrices(kernels, W, system=system)
+    return assemble(K, W, v)
+
+
+def dense_bytes(h: int, d: int, copies: float = DENSE_COPIES) -> float:
+    """Bytes of ``copies`` dense ``P x P`` float64 matrices, ``P = h d + h``."""
+    P = h * d + h
+    return copies * 8.0 * P * P
+
+
+def check_memory(h: int, d: int, copies: float = DENSE_COPIES) -> None:
+    """Refuse a dense float64 Hessian that would not fit in memory, before allocating it."""
+    memory.require(
+        dense_bytes(h, d, copies),
+        f"a dense Hessian with P = {h * d + h}",
+        "use a smaller network, or the matrix-free operator",
+    )
+
+
+def assemble(K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The Hessian from kernel matrices (see :func:`symhess.curvature.matrices.kernel_matrices`).
+
+    Parameters
+    ----------
+    K : dict of str to ndarray, each (h, h)
+    W : ndarray, shape (h, d)
+    v : ndarray, shape (h,)
+
+    Returns
+    -------
+    ndarray, shape (P, P)
+    """
+    if W.dtype == object:
+        return _assemble_exact_formula(K, W, v)
+    return _assemble_float(K, W, v)
+
+
+def _block_views(H: np.ndarray, h: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Views of ``H_WW`` as ``[i, k, j, l]`` blocks and of the block diagonals ``[i, k, j]``."""
+    row, col = H.strides
+    blocks = as_strided(H, shape=(h, h, d, d), strides=(d * row, d * col, row, col))
+    diagonals = as_strided(H, shape=(h, h, d), strides=(d * row, d * col, row + col))
+    return blocks, diagonals
+
+
+def _rank2_factors(W: np.ndarray, Bm: np.ndarray, G: np.ndarray):
+    """``Y[i,k]`` (shape (2, d)) and signs ``S[i,k]`` (shape (2,)) with
+    ``Y^T diag(S) Y = [w_i w_k] M [w_i w_k]^T``, ``M = [[B_ik, G_ik], [G_ik, B_ki]]``.
+
+    Each row of ``Y[i,k]`` is ``p w_i + q w_k``. For ``k > i`` the coefficients are taken from
+    ``(i, k)`` with the roles swapped, so ``Y[k,i]`` is bit for bit ``Y[i,k]`` (floating-point
+    addition commutes) and blocks ``(i, k)``, ``(k, i)`` come out identical.
+    """
+    h, d = W.shape
+    D = Bm.T
+    theta = 0.5 * np.arctan2(2 * G, Bm - D)
+    cs, sn = np.cos(theta), np.sin(theta)
+    lam1 = Bm * cs**2 + 2 * G * sn * cs + D * sn**2
+    lam2 = Bm * sn**2 - 2 * G * sn * cs + D * cs**2
+    r1, r2 = np.sqrt(np.abs(lam1)), np.sqrt(np.abs(lam2))
+    # eigenvectors (cs, sn) and (-sn, cs): rows y1 = r1 (cs w_i + sn w_k), y2 = r2 (cs w_k - sn w_i)
+    first = np.stack([r1 * cs, -r2 * sn])
+    second = np.stack([r1 * sn, r2 * cs])
+    signs = np.stack([np.sign(lam1), np.sign(lam2)], axis=-1)
+    lower = np.tril_indices(h, -1)
+    upper = (lower[1], lower[0])
+    first[:, lower[0], lower[1]], second[:, lower[0], lower[1]] = (
+        second[:, upper[0], upper[1]],
+        first[:, upper[0], upper[1]],
+    )
+    signs[lower] = signs[upper]
+    Y = np.empty((h, h, 2, d))
+    scratch = np.empty((h, h, d))
+    for a in range(2):
+        np.multiply(first[a][:, :, None], W[:, None, :], out=Y[:, :, a, :])
+        np.multiply(second[a][:, :, None], W[None, :, :], out=scratch)
+        Y[:, :, a, :] += scratch
+    return Y, signs
+
+
+def _assemble_float(K, W, v):
+    h, d = W.shape
+    hd = h * d
+    P = hd + h
+    vv = np.multiply.outer(v, v)
+    H = np.empty((P, P))
+    blocks, diagonals = _block_views(H, h, d)
+    Y, signs = _rank2_factors(W, vv * K["K31"], vv * K["K22"])
+    Z = Y * signs[:, :, :, None]  # a sign flip is exact
+    Yt = np.swapaxes(Y, -1, -2)
+    # Each block product is too small for BLAS to thread, so split the batch over the cores
+    # ourselves (numpy releases the GIL); every element still comes from the same kernel.
+    chunks = [slice(i, min(i + 8, h)) for i in range(0, h, 8)]
+    list(_pool().map(lambda s: np.matmul(Yt[s], Z[s], out=blocks[s]), chunks))
+    diagonals += (vv * K["K11"])[:, :, None]
+    Hwv = (
+        v[:, None, None]
+        * (W[:, :, None] * K["K20"][:, None, :] + W.T[None, :, :] * K["K11"][:, None, :])
+    ).reshape(hd, h)
+    H[:hd, hd:] = Hwv
+    H[hd:, :hd] = Hwv.T
+    H[hd:, hd:] = K["K00"]
+    return H
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
+
+
+# A forked child inherits the cached pool but none of its threads: start a fresh one there.
+os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
+def _assemble_exact_formula(K, W, v):
+    """The block formula term by term, in object arrays (mpmath or exact rationals)."""
+    h, d = W.shape
+    hd = h * d
+    vv = np.multiply.outer(v, v)
+    A, Bm, G, D = (vv * K[name] for name in ("K11", "K31", "K22", "K13"))
+    Wij = W[:, :, None, None]  # W_ij
+    Wil = W[:, None, None, :]  # W_il
+    Wkj = W.T[None, :, :, None]  # W_kj
+    Wkl = W[None, None, :, :]  # W_kl
+    blk = lambda M: M[:, None, :, None]  # noqa: E731
+    Hww = (blk(Bm) * (Wij * Wil) + blk(D) * (Wkj * Wkl)) + blk(G) * (Wij * Wkl + Wkj * Wil)
+    eye = np.zeros((d, d), dtype=object)
+    eye[np.diag_indices(d)] = 1
+    Hww = Hww + blk(A) * eye[None, :, None, :]
+    Hwv = v[:, None, None] * (
+        W[:, :, None] * K["K20"][:, None, :] + W.T[None, :, :] * K["K11"][:, None, :]
+    )
+    H = np.empty((hd + h, hd + h), dtype=object)
+    H[:hd, :hd] = Hww.reshape(hd, hd)
+    H[:hd, hd:] = Hwv.reshape(hd, h)
+    H[hd:, :hd] = Hwv.reshape(hd, h).T
+    H[hd:, hd:] = K["K00"]
+    return H

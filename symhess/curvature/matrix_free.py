@@ -1,0 +1,248 @@
+"""The Hessian as a matrix-free operator: ``H @ x`` from six ``h x h`` kernel matrices.
+
+With ``X`` the ``h x d`` block of ``x`` (``W`` part, row-major) and ``y`` its ``v`` part,
+``S = W X^T`` (``S_ik = w_i . x_k``), ``t_k = w_k . x_k`` and the kernel matrices scaled as
+``A = vv o K11``, ``B = vv o K31``, ``G = vv o K22``, ``D = vv o K13 = B^T``,
+``V = diag(v) K11`` (``vv = v v^T``, ``o`` the entrywise product), the block formula of
+the Stein reduction (docs/theory.md) summed over ``(k, l)`` gives::
+
+    (H x)_W = A X + (G o S + D diag(t) + V diag(y)) W + diag(c) W,
+        c_i = sum_k B_ik S_ik + (G t)_i + v_i (K20 y)_i
+    (H x)_v = K20^T (v o t) + sum_i V_ik S_ki + K00 y
+
+Three ``(h x h) @ (h x d)``-sized matrix products (``S``, ``A X`` and ``N W``) and ``O(h^2)``
+entrywise work: ``O(h^2 d)`` time and ``O(h^2 + h d)`` memory per vector; ``H`` is never
+formed. A block of ``m`` vectors is done with the same three products, each ``m`` times
+wider, so the BLAS gets one large product to spread over its threads instead of ``m`` small
+ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator
+
+from ..base import memory, progress
+from ..errors import SymhessError
+from ..kernels import resolve
+from ..teacher import check_weights
+from .matrices import diagonal_kernels, kernel_matrices_bounded
+
+# Bytes of scratch a block of vectors may use; larger blocks are done in slices.
+_MATMAT_BUDGET = 512 * 2**20
+
+# h x h float64 matrices the operator keeps (A, G, B and V^T side by side, D, V, K20, K00).
+_STORED_MATRICES = 8
+
+
+def operator(
+    activation, W, v, *, kernel_dirs=None, show_progress: bool | None = None
+) -> HessianOperator:
+    """The Hessian at the optimum as a symmetric ``LinearOperator``, never formed.
+
+    Parameters
+    ----------
+    activation : str, coefficient list, Activation or Kernels
+        As for :func:`symhess.hessian`; a :class:`~symhess.kernels.Kernels` is used as is.
+    W : array_like, shape (h, d)
+    v : array_like, shape (h,)
+    kernel_dirs : sequence of paths, optional
+        Extra folders with generated kernel modules.
+    show_progress : bool, optional
+        Progress bars of long kernel evaluations (quadrature); ``None``: only on a terminal.
+
+    Returns
+    -------
+    HessianOperator
+        Shape ``(P, P)``, ``P = h d + h``, float64; ``matvec``/``matmat`` cost ``O(h^2 d)`` per
+        vector.
+
+    Raises
+    ------
+    SymhessError
+        Bad weights, or kernel matrices that alone would not fit in memory.
+    """
+    kernels = resolve(activation, kernel_dirs)  # a Kernels object passes through
+    W, v = check_weights(W, v)
+    if W.dtype == object or v.dtype == object:
+        raise SymhessError("the Hessian operator works in float64; give float weights")
+    h, d = W.shape
+    check_operator_memory(h, d)
+    with progress.scope(show_progress):
+        K = kernel_matrices_bounded(kernels, W, reserved=operator_bytes(h, d))
+    return HessianOperator(K, W, v)
+
+
+def operator_bytes(h: int, d: int) -> int:
+    """Bytes the operator keeps: its kernel matrices and the weights."""
+    return 8 * (_STORED_MATRICES * h * h + h * d + h)
+
+
+def matvec_bytes(h: int, d: int) -> int:
+    """Scratch bytes of one product ``H @ x`` (``S``, the combined matrix ``N``, one
+    temporary, and four ``h x d`` arrays)."""
+    return 8 * (3 * h * h + 4 * h * d + 8 * h)
+
+
+def build_bytes(h: int, d: int) -> int:
+    """Peak bytes while the operator is built: the six kernel matrices, ``v v^T`` and the
+    operator's own matrices at once (row blocks keep the kernel modules' scratch small)."""
+    return operator_bytes(h, d) + 8 * 7 * h * h
+
+
+def check_operator_memory(h: int, d: int) -> None:
+    """Refuse, before allocating anything, kernel matrices that would not fit in memory."""
+    memory.require(
+        operator_memory(h, d),
+        f"the Hessian operator for h = {h}, d = {d} (its h x h kernel matrices)",
+        "use fewer hidden units",
+    )
+
+
+def operator_memory(h: int, d: int) -> int:
+    """Peak bytes of building the operator and of one product with it."""
+    return max(build_bytes(h, d), operator_bytes(h, d) + matvec_bytes(h, d))
+
+
+def _trace_from_diagonals(K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray) -> float:
+    # H_WW[(i,j),(i,j)] = v_i^2 (K11 + W_ij^2 (K31 + 2 K22 + K13)) and H_vv[i,i] = K00, at [i, i].
+    d = W.shape[1]
+    a = np.einsum("ij,ij->i", W, W)
+    ww = v * v * (d * K["K11"] + a * (K["K31"] + 2 * K["K22"] + K["K13"]))
+    return float(np.sum(ww) + np.sum(K["K00"]))
+
+
+def _diagonal_from_diagonals(K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray) -> np.ndarray:
+    quad = K["K31"] + 2 * K["K22"] + K["K13"]
+    ww = (v * v)[:, None] * (K["K11"][:, None] + W * W * quad[:, None])
+    return np.concatenate([ww.reshape(-1), K["K00"]])
+
+
+def hessian_trace(activation, W, v, *, kernel_dirs=None) -> float:
+    """``trace(H)`` from the kernels on the diagonal ``a = b = c = |w_i|^2`` alone, ``O(h d)``.
+
+    Parameters
+    ----------
+    activation : str, coefficient list, Activation or Kernels
+    W : array_like, shape (h, d)
+    v : array_like, shape (h,)
+    """
+    kernels = resolve(activation, kernel_dirs)  # a Kernels object passes through
+    W, v = check_weights(W, v)
+    W, v = W.astype(np.float64), v.astype(np.float64)
+    return _trace_from_diagonals(diagonal_kernels(kernels, W), W, v)
+
+
+class HessianOperator(LinearOperator):
+    """``H @ x`` at ``O(h^2 d)`` per vector; see the module docstring for the formula.
+
+    Parameters
+    ----------
+    K : dict of str to ndarray, each (h, h)
+        Kernel matrices from :func:`symhess.curvature.matrices.kernel_matrices` (``K13 = K31^T``).
+    W : ndarray, shape (h, d)
+    v : ndarray, shape (h,)
+
+    Attributes
+    ----------
+    h, d, P : int
+    products : int
+        Vectors multiplied so far (a block of ``m`` counts ``m``).
+    """
+
+    def __init__(self, K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray):
+        W = np.ascontiguousarray(W, dtype=np.float64)
+        v = np.ascontiguousarray(v, dtype=np.float64)
+        h, d = W.shape
+        P = h * d + h
+        super().__init__(dtype=np.float64, shape=(P, P))
+        self.h, self.d, self.P = h, d, P
+        self.W, self.v = W, v
+        vv = np.multiply.outer(v, v)
+        self._A = vv * K["K11"]
+        self._G = vv * K["K22"]
+        # B and V^T side by side: one batched product gives both row sums over S.
+        BV = np.empty((h, h, 2))
+        np.multiply(vv, K["K31"], out=BV[:, :, 0])
+        np.multiply(K["K11"], v[None, :], out=BV[:, :, 1])  # (V^T)_ki = K11_ki v_i
+        self._BV = BV
+        # Contiguous copies of D = B^T and V for the entrywise pass over S.
+        self._D = np.ascontiguousarray(BV[:, :, 0].T)
+        self._V = np.ascontiguousarray(BV[:, :, 1].T)
+        self._K20 = np.ascontiguousarray(K["K20"])
+        self._K00 = np.ascontiguousarray(K["K00"])
+        self._diag = {name: np.diagonal(K[name]).copy() for name in K}
+        self.products = 0
+
+    # ------------------------------------------------------------------ structure
+    def _adjoint(self):
+        return self
+
+    def _transpose(self):
+        return self
+
+    def trace(self) -> float:
+        """Exact ``trace(H)`` from the kernels' diagonals, ``O(h d)``."""
+        return _trace_from_diagonals(self._diag, self.W, self.v)
+
+    def diagonal(self) -> np.ndarray:
+        """The diagonal of ``H``, shape ``(P,)``, ``O(h d)``."""
+        return _diagonal_from_diagonals(self._diag, self.W, self.v)
+
+    @property
+    def nbytes(self) -> int:
+        return operator_bytes(self.h, self.d)
+
+    def block_size(self) -> int:
+        """How many vectors one product handles at a time within the scratch budget."""
+        return max(1, _MATMAT_BUDGET // matvec_bytes(self.h, self.d))
+
+    # ------------------------------------------------------------------ products
+    def _matvec(self, x):
+        return self._matmat(np.asarray(x).reshape(-1, 1)).reshape(-1)
+
+    def _matmat(self, X):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[0] != self.P:
+            raise SymhessError(f"expected vectors of length P = {self.P}, got shape {X.shape}")
+        if np.iscomplexobj(X):
+            return self._matmat(X.real) + 1j * self._matmat(X.imag)
+        if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
+            raise SymhessError(f"vectors must hold real numbers, got dtype {X.dtype}")
+        if not np.all(np.isfinite(X)):
+            raise SymhessError("the vector has NaN or infinite entries")
+        m = X.shape[1]
+        out = np.empty((self.P, m))
+        step = self.block_size()
+        for start in range(0, m, step):
+            cols = slice(start, min(m, start + step))
+            out[:, cols] = self._block(np.ascontiguousarray(X[:, cols], dtype=np.float64))
+        self.products += m
+        return out
+
+    def _block(self, X: np.ndarray) -> np.ndarray:
+        """``H @ X`` for ``X`` of shape ``(P, m)``, C-contiguous."""
+        h, d, W, v = self.h, self.d, self.W, self.v
+        hd = h * d
+        m = X.shape[1]
+        Xr = X[:hd].reshape(h, d, m)  # Xr[k, l, b] = X_kl of vector b
+        y = X[hd:]  # (h, m)
+        # S[i, b, k] = w_i . x_k (vector b): one product W (h x d) @ (d x m h)
+        S = (W @ Xr.transpose(1, 2, 0).reshape(d, m * h)).reshape(h, m, h)
+        t = np.einsum("kjb,kj->kb", Xr, W)  # t[k, b] = w_k . x_k
+        sums = np.matmul(S, self._BV)  # [i, b, 0] = sum_k B_ik S_ik; [k, b, 1] = sum_i V_ik S_ki
+        # N[i, b, k] = G_ik S_ik + D_ik t_k + V_ik y_k  (D = B^T, V = (V^T)^T)
+        N = S
+        N *= self._G[:, None, :]
+        scratch = np.multiply(self._D[:, None, :], t.T[None, :, :])
+        N += scratch
+        N += np.multiply(self._V[:, None, :], y.T[None, :, :], out=scratch)
+        NW = (N.reshape(h * m, h) @ W).reshape(h, m, d)
+        AX = (self._A @ Xr.reshape(h, d * m)).reshape(h, d, m)
+        c = sums[:, :, 0] + self._G @ t + v[:, None] * (self._K20 @ y)  # (h, m)
+        AX += NW.transpose(0, 2, 1)
+        AX += W[:, :, None] * c[:, None, :]
+        out = np.empty((self.P, m))
+        out[:hd] = AX.reshape(hd, m)
+        out[hd:] = self._K20.T @ (v[:, None] * t) + sums[:, :, 1] + self._K00 @ y
+        return out

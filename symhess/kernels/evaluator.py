@@ -1,0 +1,80 @@
+"""The kernel evaluator: the type every kernel provider returns and every layer above uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+import mpmath
+import sympy
+
+from ..activation import Activation
+from ..base.systems import SYSTEMS, check_system, scalar
+from ..errors import SymhessError
+
+
+class Kernels:
+    """The six kernels of one activation, ready to evaluate.
+
+    Call it as ``kernels(a, b, c, system)`` with ``a, b, c`` in the number system
+    ``system`` (see :mod:`symhess.base.systems`); it returns the tuple
+    ``(K00, K11, K20, K22, K31, K13)``, each broadcast to the shape of ``a, b, c``.
+
+    Parameters
+    ----------
+    act : Activation
+    origin : str
+        Where the kernels come from (a module path, or a description).
+    func : callable
+        ``func(a, b, c)``, or ``func(a, b, c, s)`` for a family with run-time parameters.
+    coefficients : sequence, optional
+        The family's parameters: Fractions, or SymPy constants (``sqrt(2)``, ``pi**2``) that
+        are evaluated at the precision of the number system on every call.
+    systems : sequence of str, optional
+        The number systems ``func`` supports (default: all); others are refused in one line.
+    """
+
+    def __init__(
+        self, act: Activation, origin: str, func: Callable, coefficients=None, systems=None
+    ):
+        self.activation = act
+        self.origin = origin
+        self._func = func
+        self._coefficients = coefficients
+        self.systems = tuple(systems) if systems is not None else SYSTEMS
+
+    def check_system(self, system: str) -> None:
+        """Refuse a number system these kernels cannot evaluate in."""
+        check_system(system)
+        if system not in self.systems:
+            raise SymhessError(
+                f"kernels of {self.activation.source!r} ({self.origin}) cannot be evaluated "
+                f"in {system!r}; supported: {', '.join(self.systems)}"
+            )
+
+    def __call__(self, a, b, c, system: str = "float64"):
+        self.check_system(system)
+        if self._coefficients is None:
+            return self._func(a, b, c)
+        s = [_parameter(x, system) for x in self._coefficients]
+        return self._func(a, b, c, s)
+
+    def notes(self) -> list[str]:
+        """Extra report lines about how the kernels were computed (none for closed forms)."""
+        return []
+
+    def __repr__(self) -> str:
+        return f"Kernels({self.activation.short!r} from {self.origin})"
+
+
+def _parameter(x, system: str):
+    """A family parameter in ``system``; SymPy irrationals are evaluated at its precision."""
+    if isinstance(x, sympy.Basic):
+        if x.is_Rational:
+            return scalar(Fraction(int(x.p), int(x.q)), system)
+        if system == "float64":
+            return float(x)
+        if system == "mpmath":
+            return mpmath.mpf(x.evalf(mpmath.mp.dps + 10))
+        raise SymhessError(f"parameter {x} is irrational: it has no value in {system!r}")
+    return scalar(x, system)

@@ -1,0 +1,98 @@
+"""Resolve an activation to its kernels: the one place that chooses a kernel provider.
+
+For an activation, symhess uses, in order:
+
+1. a module generated for exactly this activation (its banner hash equals the activation's),
+   found in the user's kernel folders or the shipped ones (:mod:`.modules`);
+2. for a polynomial of degree 1..8, the shipped family ``poly_deg{p}`` with its coefficients;
+3. the providers in :data:`RESOLVERS`: the closed-form family of ``beta * erf(alpha * z)``,
+   then quadrature for any other smooth activation (:mod:`.quadrature`, float64 only).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+from ..activation import Activation, activation
+from ..errors import SymhessError
+from ..symbolic.erf import ERF_FAMILY, match_erf
+from .evaluator import Kernels
+from .modules import find_by_name, module_systems, modules_in, search_dirs, shipped_module
+from .quadrature import resolve_quadrature
+
+__all__ = ["RESOLVERS", "resolve", "resolve_closed_form"]
+
+
+def resolve_closed_form(act: Activation) -> Kernels | None:
+    """:class:`Kernels` from the shipped erf family, or ``None`` if ``act`` is not one."""
+    found = match_erf(act)
+    if found is None:
+        return None
+    module = shipped_module(ERF_FAMILY)
+    return Kernels(
+        act,
+        str(module.path),
+        module.load().kernels,
+        coefficients=found,
+        systems=module_systems(module),
+    )
+
+
+RESOLVERS: list[Callable[[Activation], Kernels | None]] = [
+    resolve_closed_form,
+    resolve_quadrature,
+]
+"""Providers for activations without a generated module, tried in order: each takes an
+Activation and returns Kernels or None."""
+
+
+def resolve(spec, kernel_dirs: Sequence[str | os.PathLike] | None = None) -> Kernels:
+    """The :class:`Kernels` of an activation.
+
+    Parameters
+    ----------
+    spec : str, coefficient list or Activation
+        The activation; a bare name (``"myact"``) refers to a module generated with
+        ``symhess generate ... --name myact`` in one of the kernel folders.
+    kernel_dirs : sequence of paths, optional
+        Folders searched before ``SYMHESS_KERNELS`` and the shipped kernels.
+
+    A :class:`Kernels` object is returned as it is, so that kernels made with options (for
+    example :func:`symhess.quadrature.quadrature_kernels` with another order) can be passed
+    wherever an activation is expected.
+    """
+    if isinstance(spec, Kernels):
+        return spec
+    if isinstance(spec, str) and spec.strip().isidentifier() and spec.strip() != "z":
+        named = find_by_name(spec.strip(), kernel_dirs)
+        if named is not None:
+            act = activation(named.source)
+            if act.hash != named.hash:
+                raise SymhessError(
+                    f"kernel module {str(named.path)!r} is stale (its hash does not match "
+                    f"{named.source!r}); regenerate it with: {named.fields['Regenerate']}"
+                )
+            return Kernels(
+                act, str(named.path), named.load().kernels, systems=module_systems(named)
+            )
+    act = activation(spec)
+    dirs = search_dirs(kernel_dirs)
+    for folder in dirs:
+        for module in modules_in(folder):
+            if module.hash == act.hash:
+                return Kernels(
+                    act, str(module.path), module.load().kernels, systems=module_systems(module)
+                )
+    if act.is_polynomial:
+        family = next(
+            (m for m in modules_in(dirs[-1]) if m.path.stem == f"poly_deg{act.degree}"), None
+        )
+        if family is None:
+            raise SymhessError(f"shipped kernel family poly_deg{act.degree} is missing")
+        return Kernels(act, str(family.path), family.load().kernels, act.coefficients)
+    for resolver in RESOLVERS:
+        found = resolver(act)
+        if found is not None:
+            return found
+    raise SymhessError(f"no kernels known for activation {act.source!r}")

@@ -1,0 +1,380 @@
+"""The Hessian rank at the optimum, measured three ways from the same teacher.
+
+* ``"float"``: LAPACK ``eigvalsh`` of the float64 Hessian; eigenvalues with
+  ``|lambda| <= P eps max|lambda|`` count as zero.
+* ``"mpmath"``: the Hessian evaluated from the kernel modules in mpmath at ``dps`` digits,
+  its eigenvalues by python-flint (``acb_mat.eig(algorithm="approx")``, about 5x faster than
+  ``mpmath.eigsy`` at P = 100; the rigorous ``acb_mat.eig`` cannot isolate the repeated zero
+  eigenvalues of a null space); ``|lambda| <= 10^(-dps/2) max|lambda|`` count as zero.
+* ``"exact"``: the Hessian in rational arithmetic (python-flint ``fmpq``), its rank over Q.
+  Fast path: the rank modulo a random 62-bit prime never exceeds the rank over Q, so when it
+  reaches a proven upper bound (:func:`symhess.rank.theory.upper_bound`) it *is* the rank;
+  otherwise the rank over Q is computed. The result says which route decided it.
+
+Both floating-point methods report the gap diagnostic: the largest ratio between consecutive
+sorted ``|lambda|`` (floored at the working precision, with that floor as a first entry so a
+full-rank spectrum shows its distance from zero) and how many eigenvalues lie below it. The
+count is *decided* when that gap is at least :data:`GAP_DECISIVE` and falls exactly at the
+tolerance; otherwise the floating-point rank is a guess. A decided float64 count can still be
+wrong when a true eigenvalue lies below ``eps max|lambda|`` (erf at d = 1, h = 2: one near
+1e-19 of the largest), which is why the report says so and the mpmath and exact counts exist.
+
+:func:`rational_teacher` gives every method the same numbers: ``sample_teacher`` weights
+rounded to multiples of ``2^-20``, exact in float64, mpmath and Q.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..activation import Activation
+from ..base import memory
+from ..base.progress import progress
+from ..curvature.dense import check_memory, hessian
+from ..errors import SymhessError
+from ..kernels import resolve
+from ..spectra.summary import SpectrumSummary, summarize
+from ..spectra.zeros import gap_diagnostic
+from ..teacher import Teacher, check_weights, sample_teacher
+from .theory import Prediction, predictions, upper_bound
+
+METHODS = ("float", "mpmath", "exact")
+MIN_DPS = 20
+DEFAULT_DPS = 50
+MAX_DPS = 1000  # the mpmath rank grows like dps^1.6 P^3: 1000 digits at P = 100 is minutes
+GAP_DECISIVE = 1e6
+RATIONAL_BITS = 20
+
+# Rough peak bytes per Hessian entry while building and ranking it (measured with
+# tracemalloc at P = 100, with a margin for the numbers' limbs, which it cannot see).
+_BYTES_PER_ENTRY = {"float": 8 * 3, "mpmath": 1500, "exact": 600}
+
+
+@dataclass(frozen=True)
+class MethodRank:
+    """The rank by one method.
+
+    Attributes
+    ----------
+    method : {"float", "mpmath", "exact"}
+    rank : int
+    params : int
+        ``P``, the size of the Hessian.
+    detail : str
+        One line: tolerance and precision, or the route the exact rank took.
+    gap_ratio, gap_below : float, int or None
+        Floating-point methods: the largest ratio between consecutive sorted ``|lambda|`` and
+        the number of eigenvalues below it. ``None`` for ``"exact"``.
+    decided : bool
+        Exact: always. Floating point: the largest gap is at least :data:`GAP_DECISIVE` and
+        separates exactly the eigenvalues counted as zero.
+    seconds : float
+        Wall time of this method (Hessian and rank).
+    """
+
+    method: str
+    rank: int
+    params: int
+    detail: str
+    gap_ratio: float | None = None
+    gap_below: int | None = None
+    decided: bool = True
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class RankReport:
+    """Ranks by several methods for one teacher, with the theoretical predictions."""
+
+    activation: Activation
+    d: int
+    h: int
+    results: dict[str, MethodRank]
+    predictions: list[Prediction] = field(default_factory=list)
+
+    @property
+    def params(self) -> int:
+        return self.h * self.d + self.h
+
+    @property
+    def reference(self) -> str:
+        """The most trustworthy method measured: exact, else mpmath, else float."""
+        return next(m for m in ("exact", "mpmath", "float") if m in self.results)
+
+    @property
+    def rank(self) -> int:
+        return self.results[self.reference].rank
+
+    @property
+    def agree(self) -> bool:
+        return len({r.rank for r in self.results.values()}) <= 1
+
+    def holds(self) -> dict[str, bool]:
+        """Each prediction judged against :attr:`rank`."""
+        return {q.name: q.holds(self.rank) for q in self.predictions}
+
+
+# ----------------------------------------------------------------------------- teachers
+def rational_teacher(
+    d: int, h: int, seed: int = 0, dist: str = "normal", bits: int = RATIONAL_BITS
+) -> Teacher:
+    """A random teacher with rational weights, exactly representable in float64.
+
+    ``sample_teacher(d, h, seed, dist)`` rounded to multiples of ``2^-bits``; a weight that
+    would round to 0 becomes ``+-2^-bits`` (a zero weight is a non-generic teacher).
+
+    Returns
+    -------
+    Teacher
+        ``W`` (h, d) and ``v`` (h,) as float64 arrays holding dyadic rationals.
+    """
+    t = sample_teacher(d, h, seed=seed, dist=dist)
+    scale = 2.0**bits
+
+    def snap(x):
+        n = np.round(x * scale)
+        n = np.where(n == 0, np.where(x < 0, -1.0, 1.0), n)
+        return n / scale
+
+    return Teacher(W=snap(t.W), v=snap(t.v))
+
+
+# ----------------------------------------------------------------------------- helpers
+def check_rank_memory(P: int, method: str, copies: int = 1) -> None:
+    """Refuse a rank computation whose dense Hessian would not fit in memory."""
+    memory.require(
+        rank_bytes(P, method) * copies,
+        f"the {method} rank at P = {P}" + (f" ({copies} at once)" if copies > 1 else ""),
+        "use a smaller network",
+    )
+
+
+def rank_bytes(P: int, method: str) -> float:
+    """Rough peak bytes of building and ranking a ``P x P`` Hessian with ``method``."""
+    return _BYTES_PER_ENTRY[method] * P * P
+
+
+def check_dps(dps: int) -> int:
+    """``dps`` as an int, if it is between :data:`MIN_DPS` and :data:`MAX_DPS` digits."""
+    if (
+        isinstance(dps, bool)
+        or not isinstance(dps, (int, np.integer))
+        or not MIN_DPS <= dps <= MAX_DPS
+    ):
+        raise SymhessError(
+            f"dps must be an integer from {MIN_DPS} to {MAX_DPS} digits, got {dps!r} "
+            f"(the zero threshold 10^(-dps/2) must stay far below float64's)"
+        )
+    return int(dps)
+
+
+def prime(seed: int = 0) -> int:
+    """A random prime in [2^61, 2^62) drawn from ``seed`` (a word-size modulus for nmod)."""
+    import flint
+
+    rng = np.random.default_rng([seed, 0x5EED])
+    n = int(rng.integers(2**61, 2**62)) | 1
+    while not flint.fmpz(n).is_prime():
+        n += 2
+    return n
+
+
+def check_methods(spec, methods, dps: int, kernel_dirs=None) -> Activation:
+    """The activation, once ``methods`` are known and applicable to it (and ``dps`` valid)."""
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise SymhessError(f"unknown rank method {unknown}; choose from {', '.join(METHODS)}")
+    act = resolve(spec, kernel_dirs).activation
+    if "exact" in methods:
+        require_polynomial(act)
+    if "mpmath" in methods:
+        check_dps(dps)
+    return act
+
+
+def require_polynomial(act: Activation) -> Activation:
+    """The activation, if the exact rank can be taken of it; a one-line error otherwise."""
+    if not act.is_polynomial:
+        raise SymhessError(
+            f"the exact rank needs a polynomial activation; {act.short} is not one "
+            "(use the float or mpmath method)"
+        )
+    return act
+
+
+def _decided(ratio: float, below: int, zeros: int) -> bool:
+    return ratio >= GAP_DECISIVE and below == zeros
+
+
+# ----------------------------------------------------------------------------- the methods
+def float_rank(spec, W, v, kernel_dirs=None, summary: SpectrumSummary | None = None) -> MethodRank:
+    """Rank of the float64 Hessian with tolerance ``P eps max|lambda|``, and its gap.
+
+    ``summary`` (from :func:`symhess.summarize` of this teacher's Hessian) saves building and
+    diagonalising the Hessian a second time.
+    """
+    start = time.perf_counter()
+    if summary is None:
+        summary = summarize(hessian(spec, W, v, kernel_dirs=kernel_dirs))
+    return MethodRank(
+        "float",
+        summary.rank,
+        summary.eigenvalues.size,
+        f"tolerance {summary.tolerance:.1e} = P eps max|lambda|",
+        summary.gap_ratio,
+        summary.gap_index,
+        _decided(summary.gap_ratio, summary.gap_index, summary.zeros),
+        time.perf_counter() - start,
+    )
+
+
+def _eigenvalue_magnitudes(H: np.ndarray, prec: int) -> list:
+    """``|lambda|`` of a symmetric mpmath matrix as mpmath numbers, by python-flint."""
+    import flint
+    import mpmath
+
+    saved = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        A = flint.arb_mat(H.tolist())
+        eig = A.eig(algorithm="approx")
+        return [abs(mpmath.mpf(tuple(map(int, e.real.mid().man_exp())))) for e in eig]
+    finally:
+        flint.ctx.prec = saved
+
+
+def mpmath_rank(spec, W, v, dps: int = DEFAULT_DPS, kernel_dirs=None) -> MethodRank:
+    """Rank of the Hessian evaluated at ``dps`` digits, threshold ``10^(-dps/2) max|lambda|``."""
+    import mpmath
+
+    dps = check_dps(dps)
+    start = time.perf_counter()
+    W, v = check_weights(W, v)
+    check_rank_memory(W.shape[0] * (W.shape[1] + 1), "mpmath")
+    with mpmath.workdps(dps):
+        H = hessian(spec, W, v, system="mpmath", kernel_dirs=kernel_dirs)
+        lam = _eigenvalue_magnitudes(H, mpmath.mp.prec + 10)
+        P = len(lam)
+        scale = max(lam)
+        threshold = mpmath.mpf(10) ** (-mpmath.mpf(dps) / 2)
+        rank = sum(1 for x in lam if x > threshold * scale)
+        floor = mpmath.mpf(10) ** (-dps) * scale if scale else mpmath.mpf(1)
+        ratio, below = gap_diagnostic(lam, floor)
+    return MethodRank(
+        "mpmath",
+        rank,
+        P,
+        f"{dps} digits, threshold 1e-{dps / 2:g} max|lambda|",
+        ratio,
+        below,
+        _decided(ratio, below, P - rank),
+        time.perf_counter() - start,
+    )
+
+
+def exact_matrix_rank(
+    H: np.ndarray, bound: int | None = None, seed: int = 0, fast: bool = True
+) -> tuple[int, str]:
+    """Rank over Q of a matrix of rationals, and how it was decided.
+
+    Parameters
+    ----------
+    H : ndarray of fmpq (or anything ``flint.fmpq_mat`` accepts), shape (m, n)
+    bound : int, optional
+        A proven upper bound on the rank. With ``fast``, a rank modulo a random prime that
+        reaches it is returned without computing over Q.
+    seed : int
+        Draws the prime.
+    fast : bool
+        Try the rank modulo a prime first.
+
+    Returns
+    -------
+    (rank, route) : (int, str)
+    """
+    import flint
+
+    num, _ = flint.fmpq_mat(H.tolist()).numer_denom()
+    if fast and bound is not None:
+        p = prime(seed)
+        rank_p = flint.nmod_mat(num, p).rank()
+        if rank_p == bound:
+            return rank_p, (
+                f"certified: the rank modulo the prime {p} reaches the proven upper bound "
+                f"{bound} (a rank mod p never exceeds the rank over Q)"
+            )
+        return num.rank(), (
+            f"rank over Q (python-flint); the rank modulo {p} was {rank_p}, "
+            f"below the proven upper bound {bound}"
+        )
+    return num.rank(), "rank over Q (python-flint)"
+
+
+def exact_rank(spec, W, v, kernel_dirs=None, seed: int = 0, fast: bool = True) -> MethodRank:
+    """Rank over Q of the Hessian in rational arithmetic (polynomial activations only).
+
+    The weights enter with their exact values (a float is its binary fraction); use
+    :func:`rational_teacher` for small denominators.
+    """
+    start = time.perf_counter()
+    act = require_polynomial(resolve(spec, kernel_dirs).activation)
+    W, v = check_weights(W, v)
+    h, d = W.shape
+    check_rank_memory(h * d + h, "exact")
+    H = hessian(act, W, v, system="fmpq", kernel_dirs=kernel_dirs)
+    rank, route = exact_matrix_rank(H, upper_bound(predictions(act, d, h)), seed, fast)
+    return MethodRank("exact", rank, H.shape[0], route, seconds=time.perf_counter() - start)
+
+
+# ----------------------------------------------------------------------------- together
+def rank_report(
+    spec,
+    W,
+    v,
+    methods=METHODS,
+    *,
+    dps: int = DEFAULT_DPS,
+    kernel_dirs=None,
+    seed: int = 0,
+    show_progress: bool | None = None,
+    float_summary: SpectrumSummary | None = None,
+) -> RankReport:
+    """The rank by each of ``methods`` for one teacher, with every applicable prediction.
+
+    Parameters
+    ----------
+    spec : str, coefficient list or Activation
+    W : array_like, shape (h, d)
+    v : array_like, shape (h,)
+    methods : sequence of {"float", "mpmath", "exact"}
+    dps : int
+        Digits for ``"mpmath"`` (at least :data:`MIN_DPS`).
+    kernel_dirs : sequence of paths, optional
+    seed : int
+        Draws the prime of the exact fast path.
+    show_progress : bool, optional
+        Progress bar over the methods (``None``: only on a terminal).
+    float_summary : SpectrumSummary, optional
+        The float64 spectrum of this very Hessian, if the caller has it already.
+    """
+    act = check_methods(spec, methods, dps, kernel_dirs)
+    W, v = check_weights(W, v)
+    h, d = W.shape
+    if "float" in methods:
+        check_memory(h, d)
+    runners = {
+        "float": lambda: float_rank(act, W, v, kernel_dirs, float_summary),
+        "mpmath": lambda: mpmath_rank(act, W, v, dps, kernel_dirs),
+        "exact": lambda: exact_rank(act, W, v, kernel_dirs, seed),
+    }
+    results = {}
+    todo = [m for m in METHODS if m in methods]
+    with progress(total=len(todo), desc="rank", unit="method", show=show_progress) as bar:
+        for m in todo:
+            bar.set_postfix_str(m)
+            results[m] = runners[m]()
+            bar.update()
+    return RankReport(act, d, h, results, predictions(act, d, h))

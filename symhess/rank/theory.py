@@ -1,0 +1,199 @@
+"""What theory says the Hessian rank at the optimum is: exact counts and upper bounds.
+
+For a polynomial activation the rank of ``H = J G J^T`` (``G`` the positive definite Gram
+matrix of monomials under ``N(0, I_d)``) is the rank of the Jacobian ``J`` of the map from
+parameters to the coefficients of ``f(x) = sum_i v_i sigma(w_i . x)`` (docs/theory.md,
+"Rank").
+Every count below is the rank of ``J`` at a *generic* teacher. Rank is lower
+semicontinuous, so the generic rank is the largest rank at any teacher: an ``"exact"``
+prediction is an equality for almost every teacher and an upper bound for every teacher. That
+is what lets :mod:`symhess.rank` certify a rank modulo a prime that reaches it.
+
+With ``s_n`` the coefficients of ``sigma`` (``sigma(z) = sum_n s_n z^n``, degree ``p``),
+``[.]`` the indicator and ``c = [s_0 != 0]``:
+
+* ``params``: ``P = h d + h`` (bound; the only one for non-polynomial activations).
+* ``hockey_stick``: ``sum_{k=1..p} C(d+k-1, k) + c = C(d+p, p) - 1 + c``, capped at ``P``
+  (bound; the seed paper, section 4.2): the dimension of polynomials of degree ``<= p``.
+* ``degree_support``: the same sum over the degrees ``k`` with ``s_k != 0`` only, capped at
+  ``P`` (bound): ``f`` has no homogeneous part of any other degree.
+* ``eq14``: ``s_1 z + s_2 z^2`` with ``s_1, s_2 != 0`` (exact; paper eq. 14):
+  ``d + d(d+1)/2`` for ``h >= d``, ``h(d+1) - h(h-1)/2`` for ``h < d``; with ``s_0 != 0``
+  add one when ``h > d`` (see :func:`quadratic_rank`).
+* ``alexander_hirschowitz``: ``s_k z^k`` with ``k >= 2`` (exact; Alexander-Hirschowitz):
+  ``f`` is a sum of ``h`` k-th powers of linear forms, whose span near a generic point is the
+  affine cone over the ``h``-th secant variety of the Veronese variety:
+  ``min(h d, C(d+k-1, k))``, except ``k = 2`` (``h d - h(h-1)/2`` for ``h < d``) and the
+  four defective ``(d, k, h)``: ``(3, 4, 5), (4, 4, 9), (5, 3, 7), (5, 4, 14)``, one less.
+  With ``s_0 != 0`` add one (see :func:`monomial_rank`).
+* ``linear``: ``s_1 z`` (exact; docs/theory.md, "The linear network"): ``d``, plus one with
+  ``s_0 != 0``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import comb
+
+from ..activation import Activation, activation
+from ..teacher import check_size
+
+KINDS = ("exact", "bound")
+
+DEFECTIVE = frozenset({(3, 4, 5), (4, 4, 9), (5, 3, 7), (5, 4, 14)})
+"""``(d, k, h)`` where ``h`` generic k-th powers of linear forms in ``d`` variables span one
+dimension less than expected (Alexander-Hirschowitz; ``k = 2`` is defective throughout)."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One theoretical count of the Hessian rank.
+
+    Attributes
+    ----------
+    name : str
+        Short key (``"params"``, ``"hockey_stick"``, ...), used in ``--json``.
+    value : int
+    kind : {"exact", "bound"}
+        ``"exact"``: the rank at a generic teacher (an upper bound at every teacher);
+        ``"bound"``: an upper bound only.
+    source : str
+        Where the count comes from, in words.
+    """
+
+    name: str
+    value: int
+    kind: str
+    source: str
+
+    def holds(self, rank: int) -> bool:
+        """Equality for an exact prediction, ``rank <= value`` for a bound."""
+        return rank == self.value if self.kind == "exact" else rank <= self.value
+
+
+def forms(d: int, k: int) -> int:
+    """``C(d+k-1, k)``: the dimension of homogeneous polynomials of degree ``k`` in ``d``
+    variables (the independent entries of a symmetric order-``k`` tensor)."""
+    return comb(d + k - 1, k)
+
+
+def monomial_rank(d: int, k: int, h: int, constant: bool = False) -> int:
+    """Generic rank for ``sigma = s_k z^k`` (plus ``s_0`` if ``constant``), ``k >= 1``.
+
+    A constant term adds exactly one: scaling one unit ``v_i -> (1+e) v_i``,
+    ``w_i -> (1+e)^(-1/k) w_i`` leaves every non-constant coefficient of ``f`` fixed and moves
+    the constant ``s_0 sum v_i``, so the constant is never in the span of the others.
+    """
+    if k == 1:
+        base = d
+    elif k == 2 and h < d:
+        base = h * d - h * (h - 1) // 2
+    else:
+        base = min(h * d, forms(d, k)) - ((d, k, h) in DEFECTIVE)
+    return base + constant
+
+
+def quadratic_rank(d: int, h: int, constant: bool = False) -> int:
+    """Generic rank for ``s_1 z + s_2 z^2`` (plus ``s_0`` if ``constant``), paper eq. (14).
+
+    A constant term adds one exactly when ``h > d``. For ``h <= d`` the directions of the
+    hidden units outside their span separate off, and on the span (``h = d``, reduced to
+    ``W = I`` by the action of GL(d)) every parameter direction that fixes the linear and
+    quadratic parts also fixes ``sum_i v_i``: the constant follows from them. For ``h > d``
+    the rank is non-decreasing in ``h`` and the point with ``W = [I; 0]`` already reaches
+    all ``1 + d + d(d+1)/2`` coefficients (the extra unit moves the constant alone).
+    """
+    if h >= d:
+        base = d + d * (d + 1) // 2
+    else:
+        base = h * (d + 1) - h * (h - 1) // 2
+    return base + (constant and h > d)
+
+
+def predictions(spec, d: int, h: int) -> list[Prediction]:
+    """Every prediction that applies to an activation at ``(d, h)``.
+
+    Parameters
+    ----------
+    spec : str, coefficient list or Activation
+    d, h : int
+        Input dimension and hidden units.
+
+    Returns
+    -------
+    list of Prediction
+        ``params`` first; bounds and exact counts as they apply (only ``params`` for a
+        non-polynomial activation).
+    """
+    act = spec if isinstance(spec, Activation) else activation(spec)
+    d, h = check_size("d", d), check_size("h", h)
+    P = h * d + h
+    out = [Prediction("params", P, "bound", "P = h*d + h, every parameter")]
+    if not act.is_polynomial:
+        return out
+    s = act.coefficients
+    p = act.degree
+    c = int(s[0] != 0)
+    present = [k for k in range(1, p + 1) if s[k] != 0]
+    plus_c = ", + 1 for s0 != 0" if c else ""
+    out.append(
+        Prediction(
+            "hockey_stick",
+            min(comb(d + p, p) - 1 + c, P),
+            "bound",
+            f"paper 4.2: C(d+p, p) - 1 with p = {p}{plus_c}, at most P",
+        )
+    )
+    out.append(
+        Prediction(
+            "degree_support",
+            min(sum(forms(d, k) for k in present) + c, P),
+            "bound",
+            "sum of C(d+k-1, k) over the degrees k = "
+            + ", ".join(map(str, present))
+            + f" present{plus_c}, at most P",
+        )
+    )
+    if p == 2 and present == [1, 2]:
+        out.append(
+            Prediction(
+                "eq14",
+                quadratic_rank(d, h, bool(c)),
+                "exact",
+                "paper eq. (14)" + (", + 1 for s0 != 0 when h > d" if c else ""),
+            )
+        )
+    if len(present) == 1 and present[0] >= 2:
+        k = present[0]
+        why = "k = 2: h*d - h(h-1)/2 for h < d" if k == 2 else "min(h*d, C(d+k-1, k))"
+        if (d, k, h) in DEFECTIVE:
+            why += f", minus 1: (d, k, h) = {(d, k, h)} is defective"
+        out.append(
+            Prediction(
+                "alexander_hirschowitz",
+                monomial_rank(d, k, h, bool(c)),
+                "exact",
+                f"Alexander-Hirschowitz for z^{k}: {why}{plus_c}",
+            )
+        )
+    if present == [1]:
+        out.append(
+            Prediction(
+                "linear", monomial_rank(d, 1, h, bool(c)), "exact", f"linear network: d{plus_c}"
+            )
+        )
+    return out
+
+
+def best(preds: list[Prediction]) -> Prediction:
+    """The most informative prediction: an exact one if any, else the smallest bound."""
+    exact = [q for q in preds if q.kind == "exact"]
+    if exact:
+        return exact[0]
+    return min(preds, key=lambda q: q.value)
+
+
+def upper_bound(preds: list[Prediction]) -> int:
+    """The smallest proven upper bound on the rank at *every* teacher (exact counts included:
+    they are generic ranks, the largest rank any teacher reaches)."""
+    return min(q.value for q in preds)

@@ -1,0 +1,74 @@
+"""The text report of ``symhess analyze``."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..curvature.dense import hessian
+from ..kernels import resolve
+from ..spectra.summary import dense_spectrum_fits, summarize
+from ..symbolic import KERNEL_NAMES, symbolic_kernels
+from ..teacher import Teacher
+from .operator_report import operator_section
+from .rank import rank_section
+from .spectra import cluster_lines
+
+
+def _kernel_lines(act) -> list[str]:
+    K = symbolic_kernels(act, missing_ok=True)
+    if K is None:
+        return ["  (no closed form: 2-D quadrature, see the kernel notes above)"]
+    return [f"  {name} = {sympy.sstr(K[name])}" for name in KERNEL_NAMES]
+
+
+def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> str:
+    """Kernels, parameter count, spectrum summary and rank table of the Hessian, as text.
+
+    When a dense Hessian and its eigensolver would not fit in memory, the spectrum comes from
+    the matrix-free operator instead (decided before anything ``P x P`` is allocated).
+    """
+    kern = resolve(expr, kernel_dirs)
+    act = kern.activation
+    d, h, P = teacher.d, teacher.h, teacher.params
+    if dense_spectrum_fits(h, d):
+        spectrum, rank = _dense_sections(kern, teacher)
+    else:
+        spectrum = operator_section(kern, teacher, kernel_dirs)
+        rank = ["rank: not computed (it needs the dense Hessian; see symhess rank)"]
+    lines = [
+        f"activation  sigma(z) = {act.short}",
+        f"kernels     {kern.origin}",
+        *kern.notes(),
+        f"teacher     d = {d}, h = {h}; {origin}",
+        f"parameters  P = h*d + h = {P}",
+        "",
+        "kernels K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)], Var u = a, Var w = b, Cov = c:",
+        *_kernel_lines(act),
+        "",
+        *spectrum,
+        "",
+        *rank,
+    ]
+    return "\n".join(lines)
+
+
+def _dense_sections(kern, teacher: Teacher) -> tuple[list[str], list[str]]:
+    # the same Kernels object, so that its notes (quadrature error) describe this run
+    H = hessian(kern, teacher.W, teacher.v)
+    s = summarize(H)
+    del H
+    smallest_nz = s.smallest_nonzero
+    spectrum = [
+        "spectrum of the Hessian at the optimum (float64, LAPACK eigvalsh):",
+        f"  largest eigenvalue     {s.largest:.6e}",
+        f"  smallest eigenvalue    {s.smallest:.6e}",
+        "  smallest non-zero      " + ("none" if smallest_nz is None else f"{smallest_nz:.6e}"),
+        f"  numerically zero       {s.zeros} of {teacher.params}  (|lambda| <= {s.tolerance:.2e} "
+        "= P * eps * max|lambda|)",
+        f"  rank (float64)         {s.rank}",
+        f"  largest gap            x{s.gap_ratio:.3g} above the {s.gap_index} smallest |lambda| "
+        "(floored at eps max|lambda|)",
+        "",
+        *cluster_lines(s.eigenvalues, s.tolerance, d=teacher.d, h=teacher.h),
+    ]
+    return spectrum, rank_section(kern, teacher, float_summary=s)

@@ -1,0 +1,99 @@
+"""Text and JSON of rank reports, and the rank section of ``symhess analyze``."""
+
+from __future__ import annotations
+
+from ..base import memory
+from ..kernels import resolve
+from ..rank.measure import METHODS, MethodRank, RankReport, rank_bytes, rank_report
+from ..spectra.summary import SpectrumSummary
+from ..teacher import Teacher
+
+_LABEL = {"float": "float64", "mpmath": "mpmath", "exact": "exact"}
+
+
+def _method_line(r: MethodRank) -> str:
+    text = f"  {_LABEL[r.method]:<8} {r.rank:>6}   {r.detail}"
+    if r.gap_ratio is not None:
+        where = (
+            f"above the {r.gap_below} smallest |lambda|"
+            if r.gap_below
+            else "between the noise floor and the smallest |lambda|"
+        )
+        if not r.decided:
+            verdict = "NOT decided: the gap does not separate the zeros"
+        elif r.method == "float":
+            # A true eigenvalue below eps max|lambda| (erf at d = 1 has one near 1e-19) looks
+            # exactly like a zero here: a clean float64 gap is evidence, not proof.
+            verdict = "decided in float64 (blind below eps max|lambda|: mpmath or exact settle it)"
+        else:
+            verdict = "decided"
+        text += f"; largest gap x{r.gap_ratio:.2g} {where}: {verdict}"
+    return text
+
+
+def report_lines(report: RankReport) -> list[str]:
+    """The rank table: each method's rank, then each prediction and whether it holds."""
+    lines = [f"rank of the Hessian (effective number of parameters), P = {report.params}:"]
+    lines += [_method_line(report.results[m]) for m in METHODS if m in report.results]
+    if len(report.results) > 1:
+        lines.append(
+            "  the methods agree"
+            if report.agree
+            else f"  the methods DISAGREE: the {_LABEL[report.reference]} rank is the reference "
+            "(exact over mpmath over float64; float64 cannot see eigenvalues below eps max|lambda|)"
+        )
+    holds = report.holds()
+    lines.append(f"predictions (checked against the {_LABEL[report.reference]} rank):")
+    width = max(len(q.name) for q in report.predictions)
+    for q in report.predictions:
+        verdict = "holds" if holds[q.name] else "FAILS"
+        lines.append(f"  {q.name:<{width}} {q.value:>6}  {q.kind:<5}  {verdict:<5}  {q.source}")
+    return lines
+
+
+def report_json(report: RankReport) -> dict:
+    """``{"params": int, "rank": {method: int}, "predictions": {name: {...}}}``."""
+    holds = report.holds()
+    return {
+        "params": report.params,
+        "rank": {m: r.rank for m, r in report.results.items()},
+        "predictions": {
+            q.name: {"value": q.value, "kind": q.kind, "holds": holds[q.name]}
+            for q in report.predictions
+        },
+    }
+
+
+# Above these sizes `symhess analyze` leaves the slow methods to `symhess rank`.
+ANALYZE_MAX_P = {"mpmath": 150, "exact": 400}
+
+
+def rank_section(
+    spec, teacher: Teacher, kernel_dirs=None, float_summary: SpectrumSummary | None = None
+) -> list[str]:
+    """The rank table for ``symhess analyze``, on the analyzed teacher itself.
+
+    float64 always (from ``float_summary`` when given); mpmath (50 digits) for ``P <= 150``;
+    exact for polynomial activations with ``P <= 400`` (the teacher's floats enter as their
+    exact binary values).
+    """
+    act = resolve(spec, kernel_dirs).activation
+    P = teacher.params
+    methods = ["float"]
+    skipped = []
+    for m in ("mpmath", "exact"):
+        if m == "exact" and not act.is_polynomial:
+            skipped.append("exact (not a polynomial activation)")
+        elif P > ANALYZE_MAX_P[m]:
+            skipped.append(f"{m} (P > {ANALYZE_MAX_P[m]}; run symhess rank)")
+        elif not memory.fits(rank_bytes(P, m)):
+            skipped.append(f"{m} (needs {memory.format_bytes(rank_bytes(P, m))} of memory)")
+        else:
+            methods.append(m)
+    report = rank_report(
+        act, teacher.W, teacher.v, methods, kernel_dirs=kernel_dirs, float_summary=float_summary
+    )
+    lines = report_lines(report)
+    if skipped:
+        lines.insert(1 + len(methods), "  skipped: " + "; ".join(skipped))
+    return lines

@@ -1,0 +1,126 @@
+"""Outputs of a rank sweep: the CSV table, the text grid and the heatmap."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+
+from ..files import atomic_write_text, refuse_overwrite
+from ..rank.grid import PREDICTION_NAMES, STATUSES, SweepRow
+from .plot import pyplot, save_figure
+
+
+def csv_text(rows: list[SweepRow], methods) -> str:
+    """The table as CSV: one row per grid point, predictions blank where they do not apply."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(
+        ["d", "h", "params"]
+        + [f"rank_{m}" for m in methods]
+        + ["rank", "decided"]
+        + [f"pred_{n}" for n in PREDICTION_NAMES]
+        + ["best", "best_name", "best_kind", "status"]
+        + ["route"]
+    )
+    for r in rows:
+        values = {q.name: q.value for q in r.predictions}
+        b = r.best
+        w.writerow(
+            [r.d, r.h, r.params]
+            + [r.ranks[m] for m in methods]
+            + [r.rank, int(r.decided)]
+            + [values.get(n, "") for n in PREDICTION_NAMES]
+            + [b.value, b.name, b.kind, r.status, r.route]
+        )
+    return buf.getvalue()
+
+
+def write_csv(rows, methods, path, *, force: bool = False) -> None:
+    refuse_overwrite(path, force)
+    atomic_write_text(path, csv_text(rows, methods))
+
+
+_MARK = {"exact": "", "saturated": "", "below": "<", "MISMATCH": "!", "DISAGREE": "?"}
+
+
+def _mark(r: SweepRow) -> str:
+    return _MARK[r.status] + ("" if r.decided else "~")
+
+
+def table_lines(rows: list[SweepRow]) -> list[str]:
+    """Rank grid (rows h, columns d) with a mark per cell, then a count of each status."""
+    ds = sorted({r.d for r in rows})
+    hs = sorted({r.h for r in rows})
+    at = {(r.d, r.h): r for r in rows}
+    cell = max(len(f"{r.rank}{_mark(r)}") for r in rows) + 1
+    lines = [
+        "rank by (h, d); < below every bound, ! a prediction fails, ? methods disagree, "
+        "~ not decided (no clear gap: raise --dps)"
+    ]
+    lines.append("  h \\ d " + "".join(f"{d:>{cell}}" for d in ds))
+    for h in hs:
+        cells = "".join(
+            f"{at[d, h].rank}{_mark(at[d, h])}".rjust(cell) if (d, h) in at else " " * cell
+            for d in ds
+        )
+        lines.append(f"  {h:>5} " + cells)
+    counts = {s: sum(r.status == s for r in rows) for s in STATUSES}
+    lines.append(
+        f"{len(rows)} points: {counts['exact']} equal an exact prediction, "
+        f"{counts['saturated']} reach the smallest bound, {counts['below']} lie below every "
+        f"bound, {counts['MISMATCH']} mismatches, {counts['DISAGREE']} disagreements, "
+        f"{sum(not r.decided for r in rows)} not decided"
+    )
+    for r in rows:
+        if r.flagged:
+            failing = [q.name for q in r.predictions if not q.holds(r.rank)]
+            lines.append(
+                f"  {r.status} at d = {r.d}, h = {r.h}: ranks {r.ranks}"
+                + (f", failing {', '.join(failing)}" if failing else "")
+            )
+    return lines
+
+
+def plot_heatmap(rows: list[SweepRow], path, title: str, *, force: bool = False) -> None:
+    """Two panels over (d, h): the measured rank, and rank minus the best prediction.
+
+    Cells are annotated; a prediction that fails or methods that disagree are outlined red.
+    """
+    plt = pyplot()
+    ds = sorted({r.d for r in rows})
+    hs = sorted({r.h for r in rows})
+    rank = np.full((len(hs), len(ds)), np.nan)
+    diff = np.full_like(rank, np.nan)
+    for r in rows:
+        i, j = hs.index(r.h), ds.index(r.d)
+        rank[i, j] = r.rank
+        diff[i, j] = r.rank - r.best.value
+    fig, axes = plt.subplots(1, 2, figsize=(4 + 1.1 * len(ds), 1.5 + 0.5 * len(hs)))
+    lim = max(1.0, float(np.nanmax(np.abs(diff))))
+    panels = [
+        (rank, "viridis", None, None, "measured rank"),
+        (diff, "coolwarm", -lim, lim, "rank - best prediction (< 0: below, > 0: fails)"),
+    ]
+    small = max(6, 11 - len(ds) // 3)
+    for ax, (data, cmap, vmin, vmax, label) in zip(axes, panels, strict=True):
+        im = ax.imshow(data, origin="lower", cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+        fig.colorbar(im, ax=ax, label=label)
+        ax.set_xticks(range(len(ds)), [str(d) for d in ds])
+        ax.set_yticks(range(len(hs)), [str(h) for h in hs])
+        ax.set_xlabel("d (input dimension)")
+        ax.set_ylabel("h (hidden units)")
+        norm = im.norm
+        for r in rows:
+            i, j = hs.index(r.h), ds.index(r.d)
+            text = f"{int(data[i, j])}" + (_mark(r) if data is rank else "")
+            dark = data is rank and norm(data[i, j]) < 0.5  # viridis is dark at the bottom
+            color = "white" if dark else "black"
+            ax.text(j, i, text, ha="center", va="center", fontsize=small, color=color)
+            if r.flagged:
+                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
+    axes[0].set_title("rank of the Hessian")
+    axes[1].set_title("against the best prediction")
+    fig.suptitle(title)
+    save_figure(fig, path, force=force)

@@ -1,0 +1,41 @@
+"""Spectra of Hessians (computation only; text and plots live in :mod:`symhess.report`).
+
+* :mod:`.zeros` - the float64 zero tolerance ``P eps max|lambda|`` and the gap diagnostic;
+* :mod:`.summary` - all eigenvalues of a dense Hessian and their summary;
+* :mod:`.clustering` - clusters of ``|lambda|`` on a log scale, the upper bulk;
+* :mod:`.extremes` - the k largest or smallest eigenvalues of an operator (ARPACK, LOBPCG);
+* :mod:`.density` - spectral density by stochastic Lanczos quadrature;
+* :mod:`.pooled` - non-zero eigenvalues (or SLQ densities) pooled over random teachers;
+* :mod:`.linear_law` - the linear network's eigenvalue law and its KS comparison.
+"""
+
+from .clustering import Cluster, clusters
+from .density import SpectralDensity, pool_densities, slq
+from .extremes import Extremes, extreme_eigenvalues
+from .linear_law import LinearComparison, LinearLaw, compare_linear, ks_distance, ks_floor
+from .pooled import EigenvaluePool, pooled_density, pooled_eigenvalues, teacher_eigenvalues
+from .summary import SpectrumSummary, summarize
+from .zeros import drop_zeros, zero_tolerance
+
+__all__ = [
+    "Cluster",
+    "EigenvaluePool",
+    "Extremes",
+    "LinearComparison",
+    "LinearLaw",
+    "SpectralDensity",
+    "SpectrumSummary",
+    "clusters",
+    "compare_linear",
+    "drop_zeros",
+    "extreme_eigenvalues",
+    "ks_distance",
+    "ks_floor",
+    "pool_densities",
+    "pooled_density",
+    "pooled_eigenvalues",
+    "slq",
+    "summarize",
+    "teacher_eigenvalues",
+    "zero_tolerance",
+]

@@ -1,0 +1,212 @@
+"""Non-zero Hessian eigenvalues of many random teachers, pooled.
+
+The eigenvalues of one teacher come from :func:`teacher_eigenvalues`, the single place that
+decides *how* they are computed:
+
+* a linear network ``sigma(z) = s_1 z`` uses the ``d x d`` reduction (docs/theory.md, "The
+  linear network"):
+  the non-zero eigenvalues of ``H`` are ``s_1^2`` times those of ``||v||^2 I_d + W^T W``
+  (``H = s_1^2 J^T J`` with ``J`` the Jacobian of ``u = W^T v``, and ``J J^T`` is that matrix);
+* every other activation assembles the dense Hessian (:func:`symhess.curvature.dense.assemble`) and
+  takes all its eigenvalues with LAPACK ``eigvalsh``; those that are zero up to rounding
+  (``|lambda| <= P eps max|lambda|``, the rule of ``symhess analyze``) are dropped.
+
+Swap the source by passing ``source=`` to :func:`pool`, or by changing
+:func:`teacher_eigenvalues` (e.g. to a matrix-free solver for sizes that do not fit densely).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..base.progress import progress
+from ..curvature.dense import assemble, check_memory
+from ..curvature.matrices import kernel_matrices
+from ..curvature.matrix_free import check_operator_memory, operator
+from ..errors import SymhessError
+from ..kernels import Kernels, resolve
+from ..teacher import Teacher, check_size, sample_teacher
+from .density import SpectralDensity, pool_densities, slq
+from .zeros import drop_zeros
+
+EigenvalueSource = Callable[[Kernels, Teacher], np.ndarray]
+
+
+def linear_scale(kernels: Kernels) -> float | None:
+    """``s_1^2`` if the activation is ``s_1 z`` (no constant term), else ``None``."""
+    coeffs = kernels.activation.coefficients
+    if coeffs is None or len(coeffs) != 2 or coeffs[0] != 0:
+        return None
+    return float(coeffs[1]) ** 2
+
+
+def reduced_linear_eigenvalues(W: np.ndarray, v: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """The ``d`` non-zero Hessian eigenvalues of a linear network, ascending.
+
+    Parameters
+    ----------
+    W : ndarray, shape (h, d)
+    v : ndarray, shape (h,)
+    scale : float
+        ``s_1^2`` for ``sigma(z) = s_1 z``.
+
+    Returns
+    -------
+    ndarray, shape (d,)
+        Eigenvalues of ``scale (||v||^2 I_d + W^T W)``, all positive for ``v != 0``.
+    """
+    M = W.T @ W
+    M[np.diag_indices_from(M)] += v @ v
+    return scale * np.linalg.eigvalsh(M)
+
+
+def dense_eigenvalues(kernels: Kernels, teacher: Teacher) -> np.ndarray:
+    """All ``P`` eigenvalues of the dense float64 Hessian, ascending (shape (P,))."""
+    check_memory(teacher.h, teacher.d)
+    K = kernel_matrices(kernels, teacher.W)
+    return np.linalg.eigvalsh(assemble(K, teacher.W, teacher.v))
+
+
+def teacher_eigenvalues(kernels: Kernels, teacher: Teacher) -> np.ndarray:
+    """The non-zero Hessian eigenvalues of one teacher, ascending.
+
+    The ``d x d`` reduction for linear networks, the dense Hessian otherwise (module
+    docstring). This is the eigenvalue source every command uses.
+    """
+    scale = linear_scale(kernels)
+    if scale is not None:
+        return reduced_linear_eigenvalues(teacher.W, teacher.v, scale)
+    return drop_zeros(dense_eigenvalues(kernels, teacher))
+
+
+def teacher_seeds(seed: int, count: int, pool: int = 0) -> list[int]:
+    """Seeds of the teachers of one pool: independent streams for different ``pool`` ids."""
+    state = np.random.SeedSequence([seed, pool]).generate_state(count, dtype=np.uint32)
+    return [int(s) for s in state]
+
+
+@dataclass(frozen=True)
+class EigenvaluePool:
+    """Pooled non-zero eigenvalues of ``teachers`` random teachers.
+
+    Attributes
+    ----------
+    eigenvalues : ndarray, shape (n,)
+        All teachers' non-zero eigenvalues, concatenated (teacher by teacher, ascending
+        within a teacher).
+    counts : ndarray of int, shape (teachers,)
+        Non-zero eigenvalues per teacher (the numerical rank).
+    d, h : int
+    activation : str
+    dist : str
+    """
+
+    eigenvalues: np.ndarray
+    counts: np.ndarray
+    d: int
+    h: int
+    activation: str
+    dist: str
+
+    @property
+    def teachers(self) -> int:
+        return self.counts.size
+
+    @property
+    def params(self) -> int:
+        return self.h * self.d + self.h
+
+    def per_teacher(self) -> list[np.ndarray]:
+        """The eigenvalues of each teacher, as a list of arrays."""
+        return np.split(self.eigenvalues, np.cumsum(self.counts)[:-1])
+
+
+def pooled_eigenvalues(
+    spec,
+    d: int,
+    h: int,
+    teachers: int,
+    *,
+    seed: int = 0,
+    pool_id: int = 0,
+    dist: str = "normal",
+    kernel_dirs=None,
+    source: EigenvalueSource | None = None,
+    show_progress: bool | None = None,
+) -> EigenvaluePool:
+    """Non-zero Hessian eigenvalues of ``teachers`` random teachers with the same sizes.
+
+    Parameters
+    ----------
+    spec : str, coefficient list, Activation or Kernels
+        The activation.
+    d, h, teachers : int
+    seed : int
+        Teacher ``k`` is ``sample_teacher(d, h, teacher_seeds(seed, teachers, pool_id)[k])``.
+    pool_id : int
+        Another ``pool_id`` with the same ``seed`` gives an independent pool (for
+        :func:`symhess.spectra.linear_law.ks_floor`).
+    dist : {"normal", "uniform", "rademacher"}
+    source : callable (Kernels, Teacher) -> ndarray, optional
+        Eigenvalue source; :func:`teacher_eigenvalues` by default.
+    show_progress : bool, optional
+        Progress bar (``None``: only on a terminal).
+    """
+    kernels = resolve(spec, kernel_dirs)  # a Kernels object passes through
+    d, h, teachers = check_size("d", d), check_size("h", h), check_size("teachers", teachers)
+    source = teacher_eigenvalues if source is None else source
+    parts = []
+    for s in progress(
+        teacher_seeds(seed, teachers, pool_id),
+        desc=f"eigenvalues d={d} h={h}",
+        unit="teacher",
+        show=show_progress,
+    ):
+        parts.append(np.asarray(source(kernels, sample_teacher(d, h, seed=s, dist=dist))))
+    counts = np.array([p.size for p in parts])
+    if not counts.any():
+        raise SymhessError("every eigenvalue is zero up to rounding")
+    return EigenvaluePool(np.concatenate(parts), counts, d, h, kernels.activation.short, dist)
+
+
+def pooled_density(
+    activation,
+    d: int,
+    h: int,
+    teachers: int,
+    *,
+    seed: int = 0,
+    dist: str = "normal",
+    probes: int = 4,
+    steps: int = 60,
+    kernel_dirs=None,
+    show_progress: bool | None = None,
+) -> SpectralDensity:
+    """The SLQ density pooled over the random teachers ``symhess spectrum`` would use.
+
+    Teacher ``k`` is the one :func:`pooled_eigenvalues` draws
+    (``teacher_seeds(seed, teachers)[k]``); each contributes ``probes`` probes, and the
+    pooled measure weighs the teachers equally. Zero eigenvalues are included: quadrature
+    nodes cannot separate a null space from small eigenvalues.
+
+    Returns
+    -------
+    SpectralDensity
+        With ``probes * teachers`` probes.
+    """
+    kern = resolve(activation, kernel_dirs)  # a Kernels object passes through
+    d, h, teachers = check_size("d", d), check_size("h", h), check_size("teachers", teachers)
+    check_operator_memory(h, d)
+    parts = []
+    for k, s in enumerate(
+        progress(
+            teacher_seeds(seed, teachers), desc="SLQ teachers", unit="teacher", show=show_progress
+        )
+    ):
+        t = sample_teacher(d, h, seed=s, dist=dist)
+        op = operator(kern, t.W, t.v)
+        parts.append(slq(op, probes=probes, steps=steps, seed=k, show_progress=False))
+    return pool_densities(parts)

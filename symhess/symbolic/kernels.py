@@ -1,0 +1,51 @@
+"""The symbolic kernels of any activation that has them: the one place that chooses.
+
+Polynomials get their Isserlis (or Price) kernels (:mod:`.polynomial`); ``beta*erf(alpha*z)``
+its closed form (:mod:`.erf`). Other activations have no closed form here: their kernels are
+computed numerically (:mod:`symhess.kernels.quadrature`).
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..activation import activation
+from ..errors import SymhessError
+from .erf import closed_form_kernels
+from .polynomial import isserlis_kernels, price_kernels
+
+__all__ = ["symbolic_kernels"]
+
+
+def symbolic_kernels(
+    spec, method: str = "isserlis", *, missing_ok: bool = False
+) -> dict[str, sympy.Expr] | None:
+    """The six kernels of an activation as SymPy expressions in ``(a, b, c)``.
+
+    Parameters
+    ----------
+    spec : str, coefficient list or Activation
+    method : {"isserlis", "price"}
+        For polynomials: Isserlis on every derivative, or Isserlis for ``K_00`` and Price's
+        theorem after. Closed forms (``beta*erf(alpha*z)``) always come from Price's theorem.
+    missing_ok : bool
+        Return ``None`` instead of raising for an activation without closed-form kernels.
+
+    Returns
+    -------
+    dict of str to sympy.Expr, keyed by :data:`~symhess.symbolic.names.KERNEL_NAMES` (or None)
+    """
+    if method not in ("isserlis", "price"):
+        raise SymhessError(f"unknown method {method!r}; choose 'isserlis' or 'price'")
+    act = activation(spec)
+    if act.is_polynomial:
+        if method == "isserlis":
+            return isserlis_kernels(act.coefficients)
+        return price_kernels(act.coefficients)
+    K = closed_form_kernels(act)
+    if K is None and not missing_ok:
+        raise SymhessError(
+            f"{act.source!r} has no closed-form kernels; its kernels come from quadrature "
+            "(symhess.quadrature_kernels)"
+        )
+    return K

@@ -1,0 +1,51 @@
+"""Atomic writes: whole files or nothing, ordinary permissions, no temporaries left."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from symhess import SymhessError
+from symhess.files import atomic_write, atomic_write_text, refuse_overwrite
+
+
+def test_mode_follows_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "a.txt", "hello\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert path.read_text() == "hello\n"
+
+
+def test_failure_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "b.bin"
+    path.write_bytes(b"old")
+
+    def broken(f):
+        f.write(b"half")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(path, broken)
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["b.bin"]
+
+
+def test_refuse_overwrite(tmp_path):
+    path = tmp_path / "c"
+    refuse_overwrite(path, force=False)  # free: fine
+    path.write_text("x")
+    with pytest.raises(SymhessError, match="pass force=True"):  # the library names arguments
+        refuse_overwrite(path, force=False)
+    with pytest.raises(SymhessError, match="pass --force"):
+        refuse_overwrite(path, force=False, how="--force")
+    refuse_overwrite(path, force=True)
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(SymhessError, match="does not exist"):
+        atomic_write_text(tmp_path / "nope" / "d.txt", "x")
