@@ -6,6 +6,7 @@ import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
 from symhess.activation.functions import PRIMITIVES
+from symhess.symbolic.erf import gram
 
 
 class KernelPrinter(PythonCodePrinter):
@@ -61,6 +62,9 @@ class ClosedFormPrinter(KernelPrinter):
 
     def _print(self, expr, **kwargs):
         # SymPy's Python printer knows math.gamma, math.e, ...: allow only the namespace's.
+        if isinstance(expr, gram):
+            a, b, c = (self._print(x) for x in expr.args)
+            return f"({a}*{b} - {c}**2)"
         if isinstance(expr, sympy.Function) and type(expr) not in _NAMESPACE_FUNCTIONS:
             raise ValueError(f"function {expr.func} has no printer in kernel modules")
         if isinstance(expr, sympy.NumberSymbol) and expr is not sympy.pi or expr in _NOT_FINITE:

@@ -2,7 +2,7 @@
 # Source: erf(z)
 # Canonical: erf(z)
 # Hash: a6ed535968810f69
-# Body-SHA256: a855953490e0ce21
+# Body-SHA256: d7fb0f8d2dcb3be6
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of one activation (closed form).
 
@@ -14,7 +14,7 @@ arrays of them) at the current mpmath.mp.dps: functions, pi and non-integer rati
 come from the namespace symhess.elementary.namespace picks from the inputs, so no
 float literal appears below. Exact rationals are not supported (the kernels are not
 rational functions).
-Operations: 38 (one common-subexpression pass over all six kernels).
+Operations: 37 (one common-subexpression pass over all six kernels).
 """
 
 import numpy
@@ -56,23 +56,24 @@ def kernels(a, b, c):
     _e = namespace(a, b, c)
     _zero = 0 * (a + b + c)
 
-    # Intermediate terms (8)
+    # Intermediate terms (9)
     _t0 = 1/_e.pi
     _t1 = 2*b
     _t2 = 2*a + 1
-    _t3 = _t1 + 1
-    _t4 = _t2*_t3 - 4*c**2
-    _t5 = _t0/_e.sqrt(_t4)
-    _t6 = _t0/_e.sqrt(_t4)**3
-    _t7 = 8*_t6
+    _t3 = _t1 + _t2 + 4*(a*b - c**2)
+    _t4 = _e.sqrt(_t3)**(-1)
+    _t5 = _t4*c
+    _t6 = 8/_t2
+    _t7 = _t0/_e.sqrt(_t3)**3
+    _t8 = _t7*(_t3 + 4*c**2)
 
     # Outputs
-    K00 = 2*_t0*_e.asin(2*c/_e.sqrt(_t1 + _t2 + 4*a*b))
-    K11 = 4*_t5
-    K20 = -8*_t5*c/_t2
-    K22 = 16*_t6*c
-    K31 = -_t3*_t7
-    K13 = -_t2*_t7
+    K00 = 2*_t0*_e.atan(2*_t5)
+    K11 = 4*_t0*_t4
+    K20 = -_t0*_t5*_t6
+    K22 = 16*_t7*c
+    K31 = -_t6*_t8
+    K13 = -8*_t8/(_t1 + 1)
     return (
         _zero + K00,
         _zero + K11,

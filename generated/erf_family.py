@@ -2,7 +2,7 @@
 # Source: s0*erf(sqrt(s1)*z) with s1 = alpha**2 > 0 (parameters s0, s1 at run time)
 # Canonical: erf-family(s0*erf(sqrt(s1)*z))
 # Hash: 73f3e57c0a829da3
-# Body-SHA256: f488abc0669c3fb5
+# Body-SHA256: 7a52816e577d6e85
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of a closed-form family.
 
@@ -14,7 +14,7 @@ arrays of them) at the current mpmath.mp.dps: functions, pi and non-integer rati
 come from the namespace symhess.elementary.namespace picks from the inputs, so no
 float literal appears below. Exact rationals are not supported (the kernels are not
 rational functions).
-Operations: 46 (one common-subexpression pass over all six kernels).
+Operations: 47 (one common-subexpression pass over all six kernels).
 """
 
 import numpy
@@ -61,27 +61,26 @@ def kernels(a, b, c, s):
     _e = namespace(a, b, c)
     _zero = 0 * (a + b + c)
 
-    # Intermediate terms (12)
+    # Intermediate terms (11)
     _t0 = 2*s1
-    _t1 = _t0*b
-    _t2 = s1**2
-    _t3 = 4*_t2
-    _t4 = _t0*a + 1
-    _t5 = s0**2/_e.pi
-    _t6 = _t1 + 1
-    _t7 = -_t3*c**2 + _t4*_t6
-    _t8 = _t5/_e.sqrt(_t7)
-    _t9 = 8*_t2
-    _t10 = _t5/_e.sqrt(_t7)**3
-    _t11 = _t10*_t9
+    _t1 = s1**2
+    _t2 = 4*_t1
+    _t3 = _t0*(a + b) + _t2*(a*b - c**2) + 1
+    _t4 = _e.sqrt(_t3)**(-1)
+    _t5 = _t4*c
+    _t6 = s0**2/_e.pi
+    _t7 = 8*_t1
+    _t8 = _t7/(_t0*a + 1)
+    _t9 = _t6/_e.sqrt(_t3)**3
+    _t10 = _t9*(_t2*c**2 + _t3)
 
     # Outputs
-    K00 = 2*_t5*_e.asin(_t0*c/_e.sqrt(_t1 + _t3*a*b + _t4))
-    K11 = 4*_t8*s1
-    K20 = -_t8*_t9*c/_t4
-    K22 = 16*_t10*c*s1**3
-    K31 = -_t11*_t6
-    K13 = -_t11*_t4
+    K00 = 2*_t6*_e.atan(_t0*_t5)
+    K11 = 4*_t4*_t6*s1
+    K20 = -_t5*_t6*_t8
+    K22 = 16*_t9*c*s1**3
+    K31 = -_t10*_t8
+    K13 = -_t10*_t7/(_t0*b + 1)
     return (
         _zero + K00,
         _zero + K11,

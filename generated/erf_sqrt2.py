@@ -2,7 +2,7 @@
 # Source: erf(z/sqrt(2))
 # Canonical: erf(mul(1/2, pow(2, 1/2), z))
 # Hash: a1f487f37ecf9745
-# Body-SHA256: 33b6553bdd6d2b1e
+# Body-SHA256: a61454d7d424ade4
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of one activation (closed form).
 
@@ -56,21 +56,23 @@ def kernels(a, b, c):
     _e = namespace(a, b, c)
     _zero = 0 * (a + b + c)
 
-    # Intermediate terms (6)
+    # Intermediate terms (8)
     _t0 = a + 1
-    _t1 = 2/_e.pi
-    _t2 = b + 1
-    _t3 = _t0*_t2 - c**2
-    _t4 = _t1/_e.sqrt(_t3)
-    _t5 = _t1/_e.sqrt(_t3)**3
+    _t1 = _t0 + b + (a*b - c**2)
+    _t2 = _e.sqrt(_t1)**(-1)
+    _t3 = _t2*c
+    _t4 = 2/_e.pi
+    _t5 = 1/_t0
+    _t6 = _t4/_e.sqrt(_t1)**3
+    _t7 = _t6*(_t1 + c**2)
 
     # Outputs
-    K00 = _t1*_e.asin(c/_e.sqrt(_t0 + a*b + b))
-    K11 = _t4
-    K20 = -_t4*c/_t0
-    K22 = _t5*c
-    K31 = -_t2*_t5
-    K13 = -_t0*_t5
+    K00 = _t4*_e.atan(_t3)
+    K11 = _t2*_t4
+    K20 = -_t3*_t4*_t5
+    K22 = _t6*c
+    K31 = -_t5*_t7
+    K13 = -_t7/(b + 1)
     return (
         _zero + K00,
         _zero + K11,

@@ -59,10 +59,11 @@ PRIMITIVES: dict[str, Primitive] = {
         Primitive("exp", sympy.exp, sympy.exp, np.exp, mpmath.exp),
         Primitive("sqrt", sympy.sqrt, None, np.sqrt, mpmath.sqrt),
         Primitive("asin", sympy.asin, sympy.asin, np.arcsin, mpmath.asin),
+        Primitive("atan", sympy.atan, sympy.atan, np.arctan, mpmath.atan),
     )
 }
-"""Elementary functions by name. ``asin`` appears only in closed-form kernels, not in the
-grammar."""
+"""Elementary functions by name. ``asin`` and ``atan`` appear only in closed-form kernels,
+not in the grammar."""
 
 
 def _sigmoid(x: sympy.Expr) -> sympy.Expr:

@@ -47,11 +47,54 @@ def erf_k00(beta: sympy.Expr = S0, t: sympy.Expr = S1) -> sympy.Expr:
     return beta**2 * 2 / sympy.pi * sympy.asin(2 * t * C / sympy.sqrt(P))
 
 
+class gram(sympy.Function):  # noqa: N801 - printed as a function name
+    """``gram(a, b, c) = ab - c^2``, the Gram determinant of two rows, kept whole.
+
+    SymPy would distribute a coefficient over ``ab - c^2`` and reorder the terms of ``D``
+    into the cancelling product form; as one function it reaches the generated code intact,
+    where :class:`symhess.codegen.printer.ClosedFormPrinter` prints it as ``(a*b - c**2)``.
+    """
+
+    nargs = 3
+
+    @classmethod
+    def eval(cls, a, b, c):
+        if a.is_Number and b.is_Number and c.is_Number:
+            return a * b - c**2
+        return None
+
+    def _eval_evalf(self, prec):
+        a, b, c = self.args
+        return (a * b - c**2)._eval_evalf(prec)
+
+    def fdiff(self, argindex=1):
+        a, b, c = self.args
+        return (b, a, -2 * c)[argindex - 1]
+
+    def expanded(self) -> sympy.Expr:
+        a, b, c = self.args
+        return a * b - c**2
+
+
+def stable_d(t: sympy.Expr = S1) -> sympy.Expr:
+    """``D = (1 + 2ta)(1 + 2tb) - 4t^2c^2`` written as ``1 + 2t(a + b) + 4t^2(ab - c^2)``.
+
+    The two are equal; the second is what the generated modules evaluate, with ``ab - c^2``
+    kept whole as :class:`gram`. The first loses about ``t a eps`` relative accuracy to
+    cancellation on the diagonal ``c = a = b`` (it is ``(1 + 2ta)^2 - (2ta)^2``), which ruins
+    the kernels at large weights or large ``alpha``; in the second ``ab - c^2`` is exactly 0
+    there (the kernel matrices set ``c = a`` on the diagonal) and every other term is
+    positive. Off the diagonal both forms carry the rounding of the Gram determinant itself,
+    which no rewriting removes.
+    """
+    return 1 + 2 * t * (A + B) + 4 * t**2 * gram(A, B, C)
+
+
 @cache
 def _family_kernels() -> dict[str, sympy.Expr]:
     P = (1 + 2 * S1 * A) * (1 + 2 * S1 * B)
     one_minus_x2 = 1 - (2 * S1 * C) ** 2 / P
-    D = P - 4 * S1**2 * C**2
+    D = stable_d()
     out = {}
     for name, raw in price_from_k00(erf_k00()).items():
         # (1 - x^2)^e = D^e P^-e for D, P > 0; then gather the powers of P, D and (1 + 2ta).
@@ -60,6 +103,9 @@ def _family_kernels() -> dict[str, sympy.Expr]:
             lambda e: _D**e.exp * P ** (-e.exp),
         )
         out[name] = sympy.factor(sympy.powsimp(rewritten, force=True)).subs(_D, D)
+    # asin(x) with x = 2tc/sqrt(P) is ill-conditioned as |x| -> 1 (the diagonal at large t):
+    # asin(x) = atan(x / sqrt(1 - x^2)) = atan(2tc / sqrt(D)), with D evaluated stably.
+    out["K00"] = S0**2 * 2 / sympy.pi * sympy.atan(2 * S1 * C / sympy.sqrt(D))
     return out
 
 
@@ -86,7 +132,15 @@ def match_erf(act: Activation) -> tuple[sympy.Expr, sympy.Expr] | None:
     return beta, alpha**2
 
 
+def expand_gram(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with every :class:`gram` written out as ``ab - c^2`` (for reading)."""
+    return expr.replace(lambda e: isinstance(e, gram), lambda e: e.expanded())
+
+
 def closed_form_kernels(act: Activation) -> dict[str, sympy.Expr] | None:
-    """The closed-form kernels of ``act``, or ``None`` if symhess knows none."""
+    """The closed-form kernels of ``act``, or ``None`` if symhess knows none.
+
+    ``D`` appears with its Gram determinant kept whole (:class:`gram`), as the generated
+    modules evaluate it; :func:`expand_gram` writes it out."""
     found = match_erf(act)
     return None if found is None else erf_kernels(*found)

@@ -11,7 +11,7 @@ import sympy
 
 from ..activation import activation
 from ..errors import SymhessError
-from .erf import closed_form_kernels
+from .erf import closed_form_kernels, expand_gram
 from .polynomial import isserlis_kernels, price_kernels
 
 __all__ = ["symbolic_kernels"]
@@ -43,6 +43,8 @@ def symbolic_kernels(
             return isserlis_kernels(act.coefficients)
         return price_kernels(act.coefficients)
     K = closed_form_kernels(act)
+    if K is not None:
+        K = {name: expand_gram(k) for name, k in K.items()}
     if K is None and not missing_ok:
         raise SymhessError(
             f"{act.source!r} has no closed-form kernels; its kernels come from quadrature "

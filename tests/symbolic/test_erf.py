@@ -86,6 +86,24 @@ def test_modules_equal_the_sympy_expressions_at_50_digits(source):
         assert abs(g - float(K[name].subs(point))) <= 1e-14 * max(1, abs(g)), name
 
 
+@pytest.mark.parametrize("alpha", [1, 30, 1000, 10**5])
+def test_float64_kernels_stay_accurate_at_large_weights(alpha):
+    """At large alpha^2 |w|^2 the product form of D cancels catastrophically and asin is
+    ill-conditioned near 1; the shipped form is checked against the raw Price derivatives of
+    the asin K00, evaluated in exact arithmetic at 40 digits, on a diagonal (c = a = b),
+    a near-parallel and a generic pair."""
+    t = sympy.Integer(alpha) ** 2
+    raw = price_from_k00(erf_k00(sympy.Integer(1), t))
+    kern = resolve(f"erf({alpha}*z)")
+    pairs = [(1.3, 1.3, 1.3), (0.8, 1.1, 0.9 * np.sqrt(0.88)), (0.7, 1.2, -0.31)]
+    for a, b, c in pairs:
+        got = kern(a, b, c)
+        point = {A: sympy.Float(a, 40), B: sympy.Float(b, 40), C: sympy.Float(c, 40)}
+        for name, g in zip(KERNEL_NAMES, got, strict=True):
+            want = float(raw[name].subs(point).evalf(40))
+            assert abs(g - want) <= 1e-13 * abs(want) + 1e-300, (name, a, b, c, g, want)
+
+
 def test_family_equals_the_single_activation_modules():
     # another spelling of erf(z) has the same canonical form, so it finds the same module
     assert resolve("1*erf(z) + 0*z").origin.endswith("erf.py")
