@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .base import memory
 from .errors import SymhessError
 from .files import atomic_write, refuse_overwrite
 
@@ -112,6 +113,10 @@ def sample_teacher(d: int, h: int, seed: int | None = None, dist: str = "normal"
         raise SymhessError(
             f"unknown distribution {dist!r}; choose one of {', '.join(DISTRIBUTIONS)}"
         )
+    # the draw and its scaling hold about three h x d arrays at once
+    memory.require(
+        3 * 8.0 * (h * d + h), f"a teacher with h x d = {h} x {d} weights", "use a smaller network"
+    )
     rng = np.random.default_rng(seed)
 
     def draw(shape, var):
@@ -133,17 +138,24 @@ def load_teacher(path: str | os.PathLike) -> Teacher:
     if not path.is_file():
         raise SymhessError(f"teacher file {str(path)!r} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            missing = [k for k in ("W", "v") if k not in data.files]
-            if missing:
-                raise SymhessError(
-                    f"teacher file {str(path)!r} has no array {' or '.join(missing)} "
-                    f"(found: {', '.join(data.files) or 'none'})"
-                )
-            W, v = data["W"], data["v"]
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        if isinstance(exc, SymhessError):
-            raise
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
         raise SymhessError(f"cannot read teacher file {str(path)!r}: not an .npz archive") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise SymhessError(
+            f"teacher file {str(path)!r} holds a single array (.npy); a teacher is an .npz "
+            "archive with arrays W (h x d) and v (h,), e.g. numpy.savez(path, W=W, v=v)"
+        )
+    with data:
+        missing = [k for k in ("W", "v") if k not in data.files]
+        if missing:
+            raise SymhessError(
+                f"teacher file {str(path)!r} has no array {' or '.join(missing)} "
+                f"(found: {', '.join(data.files) or 'none'})"
+            )
+        try:
+            W, v = data["W"], data["v"]
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+            raise SymhessError(f"cannot read the arrays of teacher file {str(path)!r}") from None
     W, v = check_weights(W, v)
     return Teacher(W=W, v=v)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .options import add_kernels_option, add_teacher_options, check_output, positive
+from .options import add_kernels_option, add_teacher_options, positive
 
 
 def register(sub):
@@ -47,10 +47,10 @@ def run(args):
     from ..spectra.density import basis_bytes, slq
     from ..spectra.summary import dense_spectrum_bytes, dense_spectrum_fits
     from ..spectra.zeros import tolerance_for
-    from .options import teacher_from
+    from .options import check_plot, teacher_from
 
     if args.plot:
-        check_output(args.plot, args.force)
+        check_plot(args.plot, args.force)
     kern = resolve(args.expr, args.kernels)
     if args.teacher is None and args.d is not None and args.h is not None:
         check_operator_memory(args.h, args.d)  # before the teacher itself is drawn

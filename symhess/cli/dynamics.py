@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .options import add_kernels_option, add_teacher_options, check_output, number, positive, seed
+from .options import add_kernels_option, add_teacher_options, number, positive, seed
 
 DEFAULT_BATCH = 16
 
@@ -55,10 +55,10 @@ def run(args) -> int:
     from ..errors import SymhessError
     from ..kernels import resolve
     from ..report.figures import dynamics_lines
-    from .options import teacher_from
+    from .options import check_plot, teacher_from
 
     if args.plot:
-        check_output(args.plot, args.force)
+        check_plot(args.plot, args.force)
     if args.batch is not None and not args.sgd:
         raise SymhessError("--batch needs --sgd")
     batch = (args.batch or DEFAULT_BATCH) if args.sgd else None

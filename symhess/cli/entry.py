@@ -86,8 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         print("symhess: interrupted", file=sys.stderr)
         return 130
     except MemoryError:
-        print("symhess: error: out of memory; try a smaller network", file=sys.stderr)
-        return 1
+        print(
+            "symhess: error: ran out of memory: what was asked for (network size, quadrature "
+            "order, grid, number of probes) is too large for this machine",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..report.figures import build
-from ..report.plot import pyplot, save_figure
-from .options import check_output
+from ..report.plot import save_figure
+from .options import check_plot
 
 NUMBERS = (2, 3, 4, 5)
 
@@ -39,8 +39,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     out = args.out or f"figure{args.number}.png"
-    check_output(out, args.force)
-    pyplot()  # a missing matplotlib is reported before any work
+    check_plot(out, args.force)  # also reports a missing matplotlib before any work
     result = build(args.number, quick=args.quick)
     print("\n".join(result.summary))
     print()

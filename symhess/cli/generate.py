@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..activation import activation
 from ..codegen import write_activation_module
+from ..files import ensure_folder
 from ..kernels.modules import ENV_VAR
 
 
@@ -16,6 +17,7 @@ def run(args) -> int:
         env = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
         folder = env[0] if env else "."
     act = activation(args.expr)
+    folder = ensure_folder(folder)
     path = write_activation_module(act, args.name, folder, force=args.force)
     print(f"wrote {path}")
     print(f"use it as: symhess analyze {args.name} --kernels {Path(folder)}")
@@ -29,7 +31,8 @@ def register(sub) -> None:
     p.add_argument(
         "--out",
         metavar="DIR",
-        help="folder (default: first SYMHESS_KERNELS entry, else the current folder)",
+        help="folder, created if missing (default: first SYMHESS_KERNELS entry, else the current "
+        "folder)",
     )
     p.add_argument(
         "--force", action="store_true", help="replace a file not generated from this activation"

@@ -13,6 +13,7 @@ import math
 from ..errors import SymhessError
 from ..files import refuse_overwrite
 from ..rank.measure import DEFAULT_DPS, MAX_DPS, METHODS, MIN_DPS
+from ..report.plot import figure_format
 from ..teacher import DISTRIBUTIONS, load_teacher, sample_teacher
 
 DEFAULT_SEED = 0
@@ -150,8 +151,15 @@ def add_output_options(p, metavar: str, help_text: str, required: bool = False) 
 
 
 def check_output(path, force: bool) -> None:
-    """Refuse an existing output file unless ``--force`` was given, before any work."""
+    """Refuse an output path that cannot be written, or an existing file unless ``--force``
+    was given - before any work."""
     refuse_overwrite(path, force, how="--force")
+
+
+def check_plot(path, force: bool) -> None:
+    """:func:`check_output`, and a suffix naming an image format matplotlib writes."""
+    check_output(path, force)
+    figure_format(path)
 
 
 def teacher_from(args, default_d=None, default_h=None):

@@ -57,8 +57,9 @@ def register(sub):
     p.add_argument(
         "--json",
         action="store_true",
-        help='print one JSON object: {"params", "rank": {method: int}, '
-        '"predictions": {name: {"value", "kind", "holds"}}}',
+        help='print one JSON object: {"params", "rank": {method: int}, "decided": '
+        '{method: bool}, "reference", "reference_rank", "agree", "predictions": {name: '
+        '{"value", "kind", "holds"}}}',
     )
     add_kernels_option(p)
     p.set_defaults(func=cmd_rank)

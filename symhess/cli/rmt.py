@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .options import Parser, check_output, number, numbers, positive, seed
+from .options import Parser, check_plot, number, numbers, positive, seed
 
 
 def register(sub):
@@ -101,7 +101,7 @@ def run_density(args):
     from ..rmt import theory as rd
 
     if args.plot:
-        check_output(args.plot, args.force)
+        check_plot(args.plot, args.force)
     phi, eps = args.phi, args.eps
     pieces = rd.support(phi=phi, eps=eps)
     total = float(rd.cdf(pieces[-1][1] + 1.0, phi=phi, eps=eps))
@@ -196,7 +196,7 @@ def run_index(args):
     from ..rmt import theory as rd
 
     if args.plot:
-        check_output(args.plot, args.force)
+        check_plot(args.plot, args.force)
     print(f"model      {MODEL}")
     for phi in args.phi:
         print(f"\nphi = {phi:g}")
@@ -265,7 +265,7 @@ def run_critical(args):
     from ..rmt import theory as rd
 
     if args.plot:
-        check_output(args.plot, args.force)
+        check_plot(args.plot, args.force)
     print(
         "network    yhat = W2 tanh(W1 x), no biases; random task x ~ N(0, I_d), y ~ N(0, I_o); "
         "energy eps = |yhat - y|^2 / (2 m), m = samples * o"
@@ -337,15 +337,21 @@ def _print_experiment(ex, show_all, rd, np):
                 f"    {p.energy:.6f}  {p.index:6.3f}  {p.near_zero:9d}  {p.grad_norm:9.1e}  {a:.4f}"
             )
     mins = ex.minimizers
-    law = (1 - t.phi) ** 2 / 2
-    if mins:
-        low = min(p.energy for p in mins)
-        print(
-            f"  minimizers {len(mins)} of index 0, lowest energy {low:.4f}; "
-            f"(1 - phi)^2 / 2 = {law:.4f}; theory eps_c(phi) = {rd.eps_c(t.phi):.4f}"
+    if t.phi < 1:
+        theory = (
+            f"(1 - phi)^2 / 2 = {(1 - t.phi) ** 2 / 2:.4f}; theory eps_c(phi) = "
+            f"{rd.eps_c(t.phi):.4f}"
         )
     else:
-        print(f"  minimizers none found; (1 - phi)^2 / 2 = {law:.4f}")
+        theory = (
+            "phi >= 1: at least as many parameters as residuals, so minimizers can reach "
+            "energy 0 (the (1 - phi)^2 / 2 law and eps_c hold for phi < 1 only)"
+        )
+    if mins:
+        low = min(p.energy for p in mins)
+        print(f"  minimizers {len(mins)} of index 0, lowest energy {low:.4f}; {theory}")
+    else:
+        print(f"  minimizers none found; {theory}")
 
 
 def _plot_critical(path, force, experiments, np):

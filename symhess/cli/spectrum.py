@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .options import add_kernels_option, check_output, positive, seed
+from .options import add_kernels_option, check_plot, positive, seed
 
 DEFAULT_TEACHERS = 100
 
@@ -47,7 +47,7 @@ def run(args) -> int:
     from ..spectra.pooled import linear_scale, pooled_eigenvalues
 
     if args.plot:
-        check_output(args.plot, args.force)
+        check_plot(args.plot, args.force)
     kern = resolve(args.expr, args.kernels)
     linear = linear_scale(kern) is not None
     if not linear:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from ..kernels import resolve
 from ..rank.grid import parse_range, sweep
-from ..report.plot import pyplot
 from ..report.sweep import plot_heatmap, table_lines, write_csv
 from .options import (
     DEFAULT_SEED,
     add_kernels_option,
     add_method_options,
     check_output,
+    check_plot,
     methods_of,
     positive,
     seed,
@@ -20,11 +20,10 @@ from .options import (
 def cmd_sweep(args):
     ds = parse_range(args.d, "--d")
     hs = parse_range(args.h, "--h")
-    for path in (args.out, args.plot):
-        if path is not None:
-            check_output(path, args.force)
+    if args.out is not None:
+        check_output(args.out, args.force)
     if args.plot is not None:
-        pyplot()  # fail before the work if matplotlib is missing
+        check_plot(args.plot, args.force)  # also fails before the work without matplotlib
     act = resolve(args.expr, args.kernels).activation
     methods = methods_of(args.method, act.is_polynomial)
     s = DEFAULT_SEED if args.seed is None else args.seed

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..base import memory, progress, systems
+from ..errors import SymhessError
 from ..kernels import resolve
 from ..teacher import check_weights
 from .matrices import kernel_matrices
@@ -79,7 +80,14 @@ def hessian(
     v = systems.array(v, system)
     with progress.scope(show_progress):
         K = kernel_matrices(kernels, W, system=system)
-    return assemble(K, W, v)
+    H = assemble(K, W, v)
+    if system == "float64" and not np.isfinite(H).all():
+        raise SymhessError(
+            f"the Hessian of {kernels.activation.source!r} overflows float64 at these weights "
+            f"(largest |W| = {np.max(np.abs(W)):.3g}, |v| = {np.max(np.abs(v)):.3g}); "
+            "rescale them, or use the mpmath system"
+        )
+    return H
 
 
 def dense_bytes(h: int, d: int, copies: float = DENSE_COPIES) -> float:

@@ -45,9 +45,10 @@ def kernel_matrices(
     """
     same = U is None
     U = W if same else U
-    C = W.dot(U.T)
-    a = np.array([w.dot(w) for w in W], dtype=W.dtype)[:, None]
-    b = a.T if same else np.array([u.dot(u) for u in U], dtype=U.dtype)[None, :]
+    with np.errstate(over="ignore", invalid="ignore"):  # the kernels refuse non-finite input
+        C = W.dot(U.T)
+        a = np.array([w.dot(w) for w in W], dtype=W.dtype)[:, None]
+        b = a.T if same else np.array([u.dot(u) for u in U], dtype=U.dtype)[None, :]
     if same:
         C = (C + C.T) / 2
         C[np.diag_indices_from(C)] = a[:, 0]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 import mpmath
+import numpy as np
 import sympy
 
 from ..activation import Activation
@@ -54,10 +55,19 @@ class Kernels:
 
     def __call__(self, a, b, c, system: str = "float64"):
         self.check_system(system)
-        if self._coefficients is None:
-            return self._func(a, b, c)
-        s = [_parameter(x, system) for x in self._coefficients]
-        return self._func(a, b, c, s)
+        if system != "float64":
+            if self._coefficients is None:
+                return self._func(a, b, c)
+            return self._func(a, b, c, [_parameter(x, system) for x in self._coefficients])
+        # numpy scalars overflow to inf (Python floats raise): the check below names it
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if self._coefficients is None:
+                values = self._func(a, b, c)
+            else:
+                s = [np.float64(_parameter(x, system)) for x in self._coefficients]
+                values = self._func(a, b, c, s)
+        check_finite_kernels(self, values, a, b)
+        return values
 
     def notes(self) -> list[str]:
         """Extra report lines about how the kernels were computed (none for closed forms)."""
@@ -65,6 +75,18 @@ class Kernels:
 
     def __repr__(self) -> str:
         return f"Kernels({self.activation.short!r} from {self.origin})"
+
+
+def check_finite_kernels(kernels: Kernels, values, a, b) -> None:
+    """Refuse float64 kernel values that overflowed or are undefined, naming the cause."""
+    if all(np.all(np.isfinite(v)) for v in values):
+        return
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    raise SymhessError(
+        f"the kernels of {kernels.activation.source!r} are not finite in float64 at these "
+        f"weights (largest variance |w|^2 = {scale:.3g}): the activation's coefficients or "
+        "the weights are too large for float64; rescale them, or use the mpmath system"
+    )
 
 
 def _parameter(x, system: str):

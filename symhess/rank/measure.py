@@ -73,6 +73,8 @@ class MethodRank:
         separates exactly the eigenvalues counted as zero.
     seconds : float
         Wall time of this method (Hessian and rank).
+    dps : int or None
+        Digits of the ``"mpmath"`` method.
     """
 
     method: str
@@ -83,6 +85,7 @@ class MethodRank:
     gap_below: int | None = None
     decided: bool = True
     seconds: float = 0.0
+    dps: int | None = None
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,7 @@ def mpmath_rank(spec, W, v, dps: int = DEFAULT_DPS, kernel_dirs=None) -> MethodR
         below,
         _decided(ratio, below, P - rank),
         time.perf_counter() - start,
+        dps,
     )
 
 

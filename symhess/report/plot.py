@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 from ..errors import SymhessError
 from ..files import atomic_write, refuse_overwrite
@@ -21,11 +22,27 @@ def pyplot():
     return plt
 
 
+def figure_format(path: str | os.PathLike) -> str:
+    """The image format a plot path asks for by its suffix (``.png``, ``.jpg``, ``.pdf``,
+    ``.svg``, ...), or a one-line error listing the ones matplotlib writes."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    plt = pyplot()
+    supported = plt.figure().canvas.get_supported_filetypes()
+    plt.close("all")
+    if suffix not in supported:
+        kinds = ", ".join(f".{k}" for k in sorted(supported))
+        shown = f"suffix .{suffix}" if suffix else "no suffix"
+        raise SymhessError(f"plot {str(path)!r} has {shown}; give one of {kinds}")
+    return suffix
+
+
 def save_figure(fig, path: str | os.PathLike, *, force: bool = False, dpi: int = 120) -> None:
-    """Write ``fig`` as PNG to ``path`` atomically; refuse to overwrite without ``force``."""
+    """Write ``fig`` to ``path`` atomically, in the format its suffix names (PNG, JPEG, PDF,
+    SVG, ...); refuse to overwrite without ``force``."""
     refuse_overwrite(path, force)
+    kind = figure_format(path)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buffer, format=kind, dpi=dpi, bbox_inches="tight")
     data = buffer.getvalue()
     atomic_write(path, lambda f: f.write(data))
     pyplot().close(fig)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from ..base import memory
 from ..kernels import resolve
-from ..rank.measure import METHODS, MethodRank, RankReport, rank_bytes, rank_report
+from ..rank.measure import (
+    DEFAULT_DPS,
+    MAX_DPS,
+    METHODS,
+    MethodRank,
+    RankReport,
+    rank_bytes,
+    rank_report,
+)
 from ..spectra.summary import SpectrumSummary
 from ..teacher import Teacher
 
@@ -20,7 +28,11 @@ def _method_line(r: MethodRank) -> str:
             else "between the noise floor and the smallest |lambda|"
         )
         if not r.decided:
-            verdict = "NOT decided: the gap does not separate the zeros"
+            verdict = "NOT decided: the gap does not separate the zeros; " + (
+                f"try --dps {min(2 * r.dps, MAX_DPS)}"
+                if r.method == "mpmath" and r.dps
+                else f"try --method mpmath --dps {DEFAULT_DPS}"
+            )
         elif r.method == "float":
             # A true eigenvalue below eps max|lambda| (erf at d = 1 has one near 1e-19) looks
             # exactly like a zero here: a clean float64 gap is evidence, not proof.
@@ -52,11 +64,17 @@ def report_lines(report: RankReport) -> list[str]:
 
 
 def report_json(report: RankReport) -> dict:
-    """``{"params": int, "rank": {method: int}, "predictions": {name: {...}}}``."""
+    """``{"params", "rank": {method: int}, "decided": {method: bool}, "reference": method,
+    "reference_rank": int, "agree": bool, "predictions": {name: {"value", "kind",
+    "holds"}}}``; predictions are judged against the reference method's rank."""
     holds = report.holds()
     return {
         "params": report.params,
         "rank": {m: r.rank for m, r in report.results.items()},
+        "decided": {m: r.decided for m, r in report.results.items()},
+        "reference": report.reference,
+        "reference_rank": report.rank,
+        "agree": report.agree,
         "predictions": {
             q.name: {"value": q.value, "kind": q.kind, "holds": holds[q.name]}
             for q in report.predictions

@@ -100,16 +100,22 @@ _PANELS = 48
 _GRADING = 24
 
 
+MAX_PHI = 1e9
+MAX_EPS = 1e12
+"""Largest ratio and energy accepted: beyond them the cubic's coefficients and roots leave the
+range where float64 solves it reliably (the density is then a plain semicircle anyway)."""
+
+
 def _check(phi, eps=None):
     phi = float(phi)
-    if not (math.isfinite(phi) and phi > 0):
-        raise SymhessError(f"phi must be a positive number, got {phi!r}")
+    if not (math.isfinite(phi) and 0 < phi <= MAX_PHI):
+        raise SymhessError(f"phi must be a positive number of at most {MAX_PHI:g}, got {phi!r}")
     if eps is None:
         return phi
     eps = float(eps)
-    if not (math.isfinite(eps) and eps > 0):
+    if not (math.isfinite(eps) and 0 < eps <= MAX_EPS):
         raise SymhessError(
-            f"eps must be a positive number, got {eps!r} "
+            f"eps must be a positive number of at most {MAX_EPS:g}, got {eps!r} "
             "(eps = 0 is plain Marchenko-Pastur, whose index is 0)"
         )
     return phi, eps

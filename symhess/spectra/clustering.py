@@ -7,13 +7,13 @@ decade apart; so a cluster here is a maximal run of sorted non-zero ``|lambda|``
 consecutive ratios stay below ``10**split_decades`` (default half a decade), and the *upper
 bulk* is the top cluster.
 
-Measured with symhess for erf (random normal teachers): the upper bulk holds ``d``
-eigenvalues - the input dimension, not ``h`` - in 72 of 75 teachers with ``d, h`` drawn from
-3..20 (in the other three a gap inside that bulk splits it); small networks (``d h <= 25``)
-are less clean. The paper looked at ``d = h`` only. A linear network's Hessian has exactly
-``d`` non-zero eigenvalues (docs/theory.md, "The linear network") and erf is nearly linear
-near 0: for ``d > h`` the upper bulk even shows the same ``d - h`` equal eigenvalues
-(directions ``alpha u^T`` with ``u`` orthogonal to every ``w_i``).
+Measured with symhess for erf (random normal teachers at the paper's scale, W ~ N(0, 1/d)):
+the upper bulk holds ``d`` eigenvalues - the input dimension, not ``h`` - in 73 of 75
+teachers with ``d, h`` drawn from 3..20; at twice that weight scale only in 14 of 75
+(``docs/findings/erf_upper_bulk.py``). The paper looked at ``d = h`` only. A linear
+network's Hessian has exactly ``d`` non-zero eigenvalues (docs/theory.md, "The linear
+network") and erf is nearly linear near 0: for ``d > h`` the upper bulk even shows the same
+``d - h`` equal eigenvalues (directions ``alpha u^T`` with ``u`` orthogonal to every ``w_i``).
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..base import memory
+from ..base import memory, systems
 from ..curvature.dense import dense_bytes
+from ..errors import SymhessError
 from .zeros import EPS, gap_diagnostic, zero_tolerance
 
 DENSE_ANALYSIS_COPIES = 2.2
@@ -60,14 +61,61 @@ class SpectrumSummary:
         return float(np.min(np.abs(nonzero))) if nonzero.size else None
 
 
-def summarize(H: np.ndarray) -> SpectrumSummary:
-    """Eigenvalues of a symmetric float64 matrix (LAPACK ``eigvalsh``) and their summary."""
-    lam = np.linalg.eigvalsh(H)
+def summarize(H) -> SpectrumSummary:
+    """Eigenvalues of a symmetric matrix (LAPACK ``eigvalsh``) and their summary.
+
+    Parameters
+    ----------
+    H : array_like, shape (P, P)
+        float64, or the exact or mpmath Hessian symhess returns (converted to float64, so the
+        summary is a float64 one); checked for symmetry and finite entries.
+    """
+    lam = eigenvalues(H)
     scale = float(np.max(np.abs(lam))) if lam.size else 0.0
     tol = zero_tolerance(lam)
     zeros = int(np.sum(np.abs(lam) <= tol))
     ratio, below = gap_diagnostic(np.abs(lam).tolist(), EPS * scale or 1.0)
     return SpectrumSummary(lam, tol, zeros, ratio, below)
+
+
+def eigenvalues(H) -> np.ndarray:
+    """All eigenvalues of a symmetric float64 matrix, ascending (LAPACK ``eigvalsh``).
+
+    Parameters
+    ----------
+    H : array_like, shape (P, P)
+        Symmetric with finite entries; an exact or mpmath Hessian (object array) is converted
+        to float64 first.
+
+    Raises
+    ------
+    SymhessError
+        Not square, not symmetric, non-finite entries, or LAPACK does not converge.
+    """
+    H = np.asarray(H)
+    if H.ndim != 2 or H.shape[0] != H.shape[1]:
+        raise SymhessError(f"expected a square matrix, got shape {H.shape}")
+    if H.dtype == object:
+        H = systems.array(H, "float64")
+    elif not (np.issubdtype(H.dtype, np.floating) or np.issubdtype(H.dtype, np.integer)):
+        raise SymhessError(f"the matrix must hold real numbers, got dtype {H.dtype}")
+    H = np.asarray(H, dtype=np.float64)
+    if not np.isfinite(H).all():
+        raise SymhessError("the matrix has NaN or infinite entries")
+    scale = float(np.max(np.abs(H))) if H.size else 0.0
+    asymmetry = float(np.max(np.abs(H - H.T))) if H.size else 0.0
+    if asymmetry > 1e3 * EPS * max(scale, np.finfo(np.float64).tiny) * max(1, H.shape[0]):
+        raise SymhessError(
+            f"the matrix is not symmetric (largest |H - H^T| = {asymmetry:.3g}, "
+            f"largest |H| = {scale:.3g})"
+        )
+    try:
+        return np.linalg.eigvalsh(H)
+    except np.linalg.LinAlgError:
+        raise SymhessError(
+            f"LAPACK could not find the eigenvalues (entries up to {scale:.3g}): the matrix is "
+            "badly scaled for float64"
+        ) from None
 
 
 def dense_spectrum_bytes(h: int, d: int) -> float:

@@ -20,6 +20,7 @@ from symhess.dynamics import (
     late_rate,
     predicted_loss,
 )
+from symhess.dynamics.theory import asymptotic_start
 from symhess.dynamics.training import SampleGradient
 from symhess.errors import SymhessError
 from symhess.kernels import resolve
@@ -203,7 +204,7 @@ def test_late_time_rate_is_twice_the_smallest_eigenvalue(spec, d, h, seed, lr_ma
     lr = lr_max / lam.max()
     steps = int(np.ceil(12 / (2 * lam.min() * lr)))
     ex = experiment(kern, t, noise=1e-3, lr=lr, steps=steps, runs=1, seed=2, eigenvalues=lam)
-    fit = ex.fit()
+    fit, _ = ex.fit()
     disc, flow = discrete_rate(lam.min(), lr), 2 * lam.min()
     print(f"{spec}: rate {fit.rate:.5g}, discrete {disc:.5g}, 2 lambda_min {flow:.5g}")
     assert abs(fit.rate / disc - 1) < 0.05
@@ -218,7 +219,34 @@ def test_sgd_converges_at_the_same_late_rate():
     steps = int(np.ceil(12 / (2 * lam.min() * lr)))
     ex = experiment(kern, t, lr=lr, steps=steps, batch=64, seed=3, eigenvalues=lam)
     assert ex.mean_loss[-1] < 1e-4 * ex.mean_loss[0]
-    assert abs(ex.fit().rate / (2 * lam.min()) - 1) < 0.15
+    assert abs(ex.fit()[0].rate / (2 * lam.min()) - 1) < 0.15
+
+
+@pytest.mark.parametrize("spec, d, h", [("z", 5, 8), ("z + z**2/2", 4, 3), ("erf(z)", 3, 2)])
+def test_default_run_matches_its_own_linearised_prediction(spec, d, h):
+    """The default dynamics run (one Gaussian start): the fitted late rate equals the slope
+    of the linearised loss of that very start over the same window within 1 %, and the
+    asymptote within 2 % whenever the window is in the late-time regime."""
+    kern = resolve(spec)
+    t = symhess.sample_teacher(d, h, seed=0)
+    ex = experiment(kern, t)
+    assert ex.weights_measured
+    fit, asymptotic = ex.fit()
+    assert abs(fit.rate / ex.window_rate(fit) - 1) < 0.01
+    if asymptotic:
+        assert abs(fit.rate / discrete_rate(ex.lam_min, ex.lr) - 1) < 0.02
+
+
+def test_asymptotic_start_against_the_two_eigenvalue_closed_form():
+    """For two rates the slope reaches (1 + tol) r1 at
+    t = log(a2 (r2 - (1 + tol) r1) / (a1 tol r1)) / (r2 - r1), a_k = w_k lambda_k."""
+    lam, w, tol = np.array([0.5, 2.0]), np.array([0.3, 1.7]), 0.01
+    r1, r2 = 2 * lam
+    a1, a2 = w * lam
+    want = np.log(a2 * (r2 - (1 + tol) * r1) / (a1 * tol * r1)) / (r2 - r1)
+    assert asymptotic_start(lam, w, None, tol) == pytest.approx(want, rel=1e-12)
+    assert asymptotic_start(lam, np.array([1.0, 0.0]), None, tol) == 0.0
+    assert asymptotic_start(lam, np.array([0.0, 1.0]), None, tol) == 0.0
 
 
 def test_late_rate_ignores_the_rounding_floor():

@@ -298,7 +298,16 @@ def test_rank_command_json_schema(capsys):
     code, out, err = run(["rank", "z**3", "--d", "3", "--h", "2", "--json"], capsys)
     assert code == 0, err
     data = json.loads(out)
-    assert set(data) == {"params", "rank", "predictions"}
+    assert set(data) == {
+        "params",
+        "rank",
+        "decided",
+        "reference",
+        "reference_rank",
+        "agree",
+        "predictions",
+    }
+    assert data["reference"] == "exact" and data["agree"] is True
     assert data["params"] == 8 and isinstance(data["params"], int)
     assert set(data["rank"]) == {"float", "mpmath", "exact"}
     assert all(isinstance(v, int) for v in data["rank"].values())
