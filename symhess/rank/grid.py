@@ -23,14 +23,6 @@ from ..errors import SymhessError
 from .measure import DEFAULT_DPS, check_methods, rank_bytes, rank_report, rational_teacher
 from .theory import Prediction, best
 
-PREDICTION_NAMES = (
-    "params",
-    "hockey_stick",
-    "degree_support",
-    "eq14",
-    "alexander_hirschowitz",
-    "linear",
-)
 STATUSES = ("exact", "saturated", "below", "MISMATCH", "DISAGREE")
 MAX_POINTS = 10_000
 

@@ -8,7 +8,8 @@ import io
 import numpy as np
 
 from ..files import atomic_write_text, refuse_overwrite
-from ..rank.grid import PREDICTION_NAMES, STATUSES, SweepRow
+from ..rank.grid import STATUSES, SweepRow
+from ..rank.theory import PREDICTION_NAMES
 from .plot import pyplot, save_figure
 
 
