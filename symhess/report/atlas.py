@@ -1,0 +1,126 @@
+"""The atlas of exact ranks: its summary, the README table and the figure."""
+
+from __future__ import annotations
+
+from ..rank.theory import support_text
+from ..results.atlas import AtlasPoint
+from .plot import pyplot, save_figure
+
+
+def _below(points: list[AtlasPoint]) -> dict[tuple, list[AtlasPoint]]:
+    """Points below the best older bound, by support (fewest degrees first)."""
+    by_support: dict[tuple, list[AtlasPoint]] = {}
+    for p in points:
+        if p.rank < p.older:
+            by_support.setdefault(p.support, []).append(p)
+    return dict(sorted(by_support.items(), key=lambda x: (len(x[0]), x[0])))
+
+
+def report_lines(points: list[AtlasPoint]) -> list[str]:
+    """Counts, the supports with points below the best older bound, and what reaches them."""
+    n = len(points)
+    routes = {r: sum(p.route == r for p in points) for r in ("mod-p", "Q")}
+    below = [p for p in points if p.rank < p.older]
+    unexplained = [p for p in points if p.rank < p.proven]
+    over = [p for p in points if p.rank > p.proven]
+    confirmed = [p for p in points if p.confirm is not None]
+    reach = {}
+    for p in below:
+        for name in p.reached:
+            reach[name] = reach.get(name, 0) + 1
+    lines = [
+        f"atlas: {n} points, {len({p.support for p in points})} supports, "
+        f"d in {min(p.d for p in points)}..{max(p.d for p in points)}, "
+        f"h in {min(p.h for p in points)}..{max(p.h for p in points)}; every rank exact "
+        f"({routes['mod-p']} certified modulo a prime, {routes['Q']} over Q)",
+        f"  {len(below)} points lie below the best older bound (parameter count, the seed "
+        "paper's bounds, eq. (14), Alexander-Hirschowitz)",
+    ]
+    if reach:
+        lines.append(
+            "    reached by: "
+            + ", ".join(f"{name} {count}" for name, count in sorted(reach.items()))
+        )
+    lines.append(
+        f"  the rank is the smallest proven bound (so the generic rank) at "
+        f"{n - len(unexplained) - len(over)} of {n} points"
+    )
+    if unexplained:
+        lines.append(f"  {len(unexplained)} points lie below every proven bound:")
+        for p in unexplained:
+            again = "" if p.confirm is None else f"; seed 1: {p.confirm}"
+            lines.append(
+                f"    {support_text(p.support)} d={p.d} h={p.h}: rank {p.rank}, "
+                f"bound {p.proven}{again}"
+            )
+    if confirmed and any(p.confirm != p.rank for p in confirmed):
+        lines.append("  the second seed gave a DIFFERENT rank at some of them")
+    if over:
+        lines.append(
+            f"  ERROR: {len(over)} ranks exceed a proven bound: "
+            + ", ".join(f"{support_text(p.support)} d={p.d} h={p.h}" for p in over)
+        )
+    groups = _below(points)
+    if groups:
+        lines.append("  below the best older bound, (d, h) rank/older bound [reached by]:")
+    for s, ps in groups.items():
+        cells = ", ".join(
+            f"({p.d},{p.h}) {p.rank}/{p.older}"
+            + (f" [{'+'.join(p.reached)}]" if p.reached else " [none]")
+            for p in ps
+        )
+        lines.append(f"    {support_text(s):<13} {cells}")
+    return lines
+
+
+def markdown(points: list[AtlasPoint]) -> str:
+    """A Markdown table: each support with a point below the best older bound, where."""
+    rows = [
+        "| support | (d, h): rank < best older bound | reached by |",
+        "| --- | --- | --- |",
+    ]
+    for s, ps in _below(points).items():
+        cells = ", ".join(f"({p.d},{p.h}) {p.rank}<{p.older}" for p in ps)
+        how = sorted({"+".join(p.reached) or "none" for p in ps})
+        rows.append(f"| {support_text(s)} | {cells} | {', '.join(how)} |")
+    return "\n".join(rows) + "\n"
+
+
+def plot(points: list[AtlasPoint], path, *, force: bool = False) -> None:
+    """One panel per support with a deficit: best older bound minus the exact rank, over
+    ``(d, h)``; cells the mixed-degree predictions do not reach are outlined red."""
+    import numpy as np
+
+    plt = pyplot()
+    groups = _below(points)
+    sup = list(groups) or sorted({p.support for p in points})[:1]
+    ds = sorted({p.d for p in points})
+    hs = sorted({p.h for p in points})
+    cols = min(5, len(sup))
+    rows = -(-len(sup) // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(2.5 * cols, 2.5 * rows + 0.6), squeeze=False, constrained_layout=True
+    )
+    vmax = max(1, max(p.older - p.rank for p in points))
+    im = None
+    for ax, s in zip(axes.flat, sup, strict=False):
+        grid = np.zeros((len(hs), len(ds)))
+        for p in points:
+            if p.support == s:
+                i, j = hs.index(p.h), ds.index(p.d)
+                grid[i, j] = p.older - p.rank
+                if p.rank < p.proven:
+                    ax.add_patch(
+                        plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2)
+                    )
+        im = ax.imshow(grid, origin="lower", cmap="Reds", vmin=0, vmax=vmax)
+        ax.set_title(support_text(s), fontsize=9)
+        ax.set_xticks(range(len(ds)), [str(d) for d in ds], fontsize=6)
+        ax.set_yticks(range(len(hs)), [str(h) for h in hs], fontsize=6)
+    for ax in list(axes.flat)[len(sup) :]:
+        ax.axis("off")
+    fig.supxlabel("d (input dimension)")
+    fig.supylabel("h (hidden units)")
+    fig.suptitle("best older bound - exact rank, by support (0: the bound is reached)")
+    fig.colorbar(im, ax=axes, shrink=0.6, label="deficit")
+    save_figure(fig, path, force=force)
