@@ -44,7 +44,8 @@ def test_calibration_takes_doubling_sizes_of_unsampled_methods():
     chosen = calibration_tasks(tasks, {"float": plan.MIN_SAMPLES})
     sizes = [t.params for t in chosen]
     assert {t.method for t in chosen} == {"exact"}
-    assert sizes == sorted(sizes) and all(b >= 2 * a for a, b in zip(sizes, sizes[1:], strict=False))
+    assert sizes == sorted(sizes)
+    assert all(b >= 2 * a for a, b in zip(sizes, sizes[1:], strict=False))
 
 
 def test_confirmation_gate():
