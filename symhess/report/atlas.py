@@ -26,8 +26,7 @@ def report_lines(points: list[AtlasPoint]) -> list[str]:
     confirmed = [p for p in points if p.confirm is not None]
     reach = {}
     for p in below:
-        for name in p.reached:
-            reach[name] = reach.get(name, 0) + 1
+        reach[p.reached or "nothing"] = reach.get(p.reached or "nothing", 0) + 1
     lines = [
         f"atlas: {n} points, {len({p.support for p in points})} supports, "
         f"d in {min(p.d for p in points)}..{max(p.d for p in points)}, "
@@ -65,9 +64,7 @@ def report_lines(points: list[AtlasPoint]) -> list[str]:
         lines.append("  below the best older bound, (d, h) rank/older bound [reached by]:")
     for s, ps in groups.items():
         cells = ", ".join(
-            f"({p.d},{p.h}) {p.rank}/{p.older}"
-            + (f" [{'+'.join(p.reached)}]" if p.reached else " [none]")
-            for p in ps
+            f"({p.d},{p.h}) {p.rank}/{p.older} [{p.reached or 'nothing'}]" for p in ps
         )
         lines.append(f"    {support_text(s):<13} {cells}")
     return lines
@@ -81,7 +78,7 @@ def markdown(points: list[AtlasPoint]) -> str:
     ]
     for s, ps in _below(points).items():
         cells = ", ".join(f"({p.d},{p.h}) {p.rank}<{p.older}" for p in ps)
-        how = sorted({"+".join(p.reached) or "none" for p in ps})
+        how = sorted({p.reached or "nothing" for p in ps})
         rows.append(f"| {support_text(s)} | {cells} | {', '.join(how)} |")
     return "\n".join(rows) + "\n"
 

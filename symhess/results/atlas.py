@@ -50,8 +50,9 @@ class AtlasPoint:
         mixed-degree counts.
     proven : int
         The smallest proven upper bound, mixed-degree counts included.
-    reached : tuple of str
-        The mixed-degree predictions equal to the rank, where it falls below ``older``.
+    reached : str or None
+        Where the rank falls below ``older``: the first mixed-degree prediction (in the order
+        of :data:`~symhess.rank.theory.MIXED_PREDICTIONS`) equal to it, if any.
     confirm : int or None
         The exact rank at the second seed, for a point below every proven bound.
     """
@@ -64,7 +65,7 @@ class AtlasPoint:
     route: str
     older: int
     proven: int
-    reached: tuple[str, ...] = ()
+    reached: str | None = None
     confirm: int | None = None
 
     @property
@@ -139,7 +140,10 @@ def _points(store: Store, tasks) -> list[AtlasPoint]:
         r = got[t.key]
         values = {n: v for n, v, _, _, _ in r.predictions}
         older = min(v for n, v in values.items() if n not in MIXED_PREDICTIONS)
-        reached = tuple(n for n in MIXED_PREDICTIONS if values.get(n) == r.rank and r.rank < older)
+        # the most specific count that reaches the rank: an exact one, the product bound,
+        # then the partition bound (which may use the other two on its blocks)
+        hits = [n for n in MIXED_PREDICTIONS if values.get(n) == r.rank]
+        reached = hits[0] if hits and r.rank < older else None
         out.append(
             AtlasPoint(
                 tuple(int(k) for k in r.support.split(",")),
