@@ -84,8 +84,9 @@ def markdown(points: list[AtlasPoint]) -> str:
 
 
 def plot(points: list[AtlasPoint], path, *, force: bool = False) -> None:
-    """One panel per support with a deficit: best older bound minus the exact rank, over
-    ``(d, h)``; cells the mixed-degree predictions do not reach are outlined red."""
+    """One panel per support with a deficit: best older bound minus the exact rank over
+    ``(d, h)``, the deficit written in its cell; a cell that no proven bound reaches (the rank
+    below all of them) is outlined red."""
     import numpy as np
 
     plt = pyplot()
@@ -96,21 +97,25 @@ def plot(points: list[AtlasPoint], path, *, force: bool = False) -> None:
     cols = min(5, len(sup))
     rows = -(-len(sup) // cols)
     fig, axes = plt.subplots(
-        rows, cols, figsize=(2.5 * cols, 2.5 * rows + 0.6), squeeze=False, constrained_layout=True
-    )
+        rows, cols, figsize=(2.4 * cols + 0.8, 2.4 * rows + 0.7), squeeze=False,
+        constrained_layout=True,
+    )  # fmt: skip
     vmax = max(1, max(p.older - p.rank for p in points))
+    cmap = plt.get_cmap("Reds", vmax + 1)
     im = None
     for ax, s in zip(axes.flat, sup, strict=False):
         grid = np.zeros((len(hs), len(ds)))
         for p in points:
-            if p.support == s:
-                i, j = hs.index(p.h), ds.index(p.d)
-                grid[i, j] = p.older - p.rank
-                if p.rank < p.proven:
-                    ax.add_patch(
-                        plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2)
-                    )
-        im = ax.imshow(grid, origin="lower", cmap="Reds", vmin=0, vmax=vmax)
+            if p.support != s:
+                continue
+            i, j = hs.index(p.h), ds.index(p.d)
+            grid[i, j] = p.older - p.rank
+            if grid[i, j]:
+                ax.text(j, i, str(int(grid[i, j])), ha="center", va="center", fontsize=6,
+                        color="white" if grid[i, j] > vmax / 2 else "black")  # fmt: skip
+            if p.rank < p.proven:
+                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2))
+        im = ax.imshow(grid, origin="lower", cmap=cmap, vmin=-0.5, vmax=vmax + 0.5)
         ax.set_title(support_text(s), fontsize=9)
         ax.set_xticks(range(len(ds)), [str(d) for d in ds], fontsize=6)
         ax.set_yticks(range(len(hs)), [str(h) for h in hs], fontsize=6)
@@ -118,6 +123,6 @@ def plot(points: list[AtlasPoint], path, *, force: bool = False) -> None:
         ax.axis("off")
     fig.supxlabel("d (input dimension)")
     fig.supylabel("h (hidden units)")
-    fig.suptitle("best older bound - exact rank, by support (0: the bound is reached)")
-    fig.colorbar(im, ax=axes, shrink=0.6, label="deficit")
+    fig.suptitle("exact Hessian rank below the best older bound: the deficit, by support")
+    fig.colorbar(im, ax=axes, shrink=0.6, ticks=range(vmax + 1), label="best older bound - rank")
     save_figure(fig, path, force=force)

@@ -128,6 +128,7 @@ class DaskEngine:
         if not self.timeout > 0:
             raise SymhessError(f"timeout must be a positive number of seconds, got {timeout!r}")
         self.client = self.cluster = None
+        self._depth = 0
         self.workers = self.n_workers
         self.name = f"dask {address}" if address else f"dask local, {self.n_workers} processes"
 
@@ -137,6 +138,9 @@ class DaskEngine:
         return self.address is not None
 
     def __enter__(self):
+        if self.client is not None:  # entered already (a caller keeps one client for many runs)
+            self._depth += 1
+            return self
         distributed = _distributed()
         try:
             self._connect(distributed)
@@ -188,6 +192,9 @@ class DaskEngine:
             quiet.setLevel(level)
 
     def __exit__(self, *exc):
+        if self._depth:
+            self._depth -= 1
+            return
         if self.client is not None:
             self.client.close()
         if self.cluster is not None:

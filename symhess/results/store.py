@@ -612,13 +612,21 @@ _TOKEN = re.compile(
 )
 
 
+TEXT_FIELDS = frozenset(
+    {"activation", "label", "support", "method", "route", "status", "best_name"}
+)
+"""Fields holding text; every other field of :data:`WHERE_FIELDS` holds an integer."""
+
+
 def parse_where(text: str) -> tuple[str, list]:
     """A filter for :meth:`Store.rows`: ``FIELD OP VALUE`` conditions joined by ``and``.
 
-    ``FIELD`` is one of :data:`WHERE_FIELDS`; ``OP`` one of ``= != < <= > >=``; ``VALUE`` an
-    integer, a bare word or a quoted string. ``activation = 'z + z**3'`` compares canonical
-    forms (any spelling of the same polynomial matches); ``true``/``false`` stand for 1/0.
-    Example: ``status = below and d >= 3 and method = exact``.
+    ``FIELD`` is one of :data:`WHERE_FIELDS`; ``OP`` one of ``= != < <= > >=``. ``VALUE`` is
+    an integer (``true``/``false`` for 1/0) for a number field, a bare word or a quoted
+    string for a text field (:data:`TEXT_FIELDS`), or another field of the same kind
+    (``rank < pred_degree_support``). ``activation = 'z + z**3'`` compares canonical forms
+    (any spelling of the same polynomial matches). Example:
+    ``status = below and d >= 3 and method = exact``.
 
     Returns
     -------
@@ -647,16 +655,26 @@ def parse_where(text: str) -> tuple[str, list]:
             raise SymhessError(f"where: expected an operator after {field!r}, got {op!r}")
         if vk == "op":
             raise SymhessError(f"where: expected a value after {field} {op}")
-        if vk == "str":
-            value = value[1:-1]
-        elif vk == "num":
-            value = int(value)
-        if field == "activation":
-            value = activation(str(value)).canonical
-        elif value in ("true", "false"):
-            value = int(value == "true")
-        parts.append(f"{WHERE_FIELDS[field]} {op} ?")
-        params.append(value)
+        is_text = field in TEXT_FIELDS
+        if vk == "word" and value in WHERE_FIELDS:
+            if (value in TEXT_FIELDS) != is_text:
+                raise SymhessError(f"where: {field} and {value} hold different kinds of values")
+            parts.append(f"{WHERE_FIELDS[field]} {op} {WHERE_FIELDS[value]}")
+        else:
+            if not is_text:
+                if vk == "word" and value in ("true", "false"):
+                    value = int(value == "true")
+                elif vk != "num":
+                    raise SymhessError(f"where: {field} holds integers, not {value!r}")
+                value = int(value)
+            elif vk == "num":
+                raise SymhessError(f"where: {field} holds text; quote {value!r}")
+            else:
+                value = value[1:-1] if vk == "str" else value
+                if field == "activation":
+                    value = activation(value).canonical
+            parts.append(f"{WHERE_FIELDS[field]} {op} ?")
+            params.append(value)
         i += 3
         if i == len(toks):
             break

@@ -54,6 +54,13 @@ def test_dask_local_cluster_gives_the_rows_of_the_local_runs(tmp_path, capsys):
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         argv = ["--scheduler", cluster.scheduler_address, "--timeout", "30"]
         dask, workers = stored_run(tmp_path / "dask.sqlite", argv, capsys)
+        # one client kept open around several runs (entering the engine again reuses it)
+        few = grid_tasks(ACTS, [4], [1, 2], (0,), ("exact",))
+        with DaskEngine(cluster.scheduler_address, timeout=30) as engine, Store(":memory:") as s:
+            for _ in range(2):
+                run_tasks(s, few, engine=engine, show_progress=False, calibrate=False)
+            assert s.count() == 4 and engine.client is not None
+        assert engine.client is None
     assert dask == serial
     assert len(workers) == 2  # both worker processes computed points
     with Store(tmp_path / "dask.sqlite", readonly=True) as s:

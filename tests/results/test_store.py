@@ -223,6 +223,8 @@ def test_where_grammar():
     assert params == ["below", 3, "poly(0, 1, 0, 1)"]
     assert parse_where("generic = true") == ("generic = ?", [1])
     assert parse_where("pred_partition < 36") == ("pred_partition < ?", [36])
+    assert parse_where("rank < pred_degree_support") == ("rank < pred_degree_support", [])
+    assert parse_where("support = '1,3'") == ("support = ?", ["1,3"])
     for bad, message in [
         ("d = 1; DROP TABLE points", "unexpected ';'"),
         ("rank > ", "expected FIELD OP VALUE"),
@@ -230,6 +232,10 @@ def test_where_grammar():
         ("d 3 4", "expected an operator"),
         ("d = 1 or h = 2", "expected 'and'"),
         ("activation = '__import__(\"os\")'", "activation"),
+        ("pred_partition < best_name", "different kinds"),
+        ("rank < lots", "holds integers"),
+        ("rank < '3'", "holds integers"),
+        ("method = 3", "holds text"),
     ]:
         with pytest.raises(SymhessError, match=message):
             parse_where(bad)
