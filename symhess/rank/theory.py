@@ -295,11 +295,14 @@ def _mixed_predictions(S: list[int], d: int, h: int, exact: bool, degree_support
     P = h * d + h
     m, p = _interval(S) or (None, None)
     if m is not None and m <= 2 < p:
+        n = d + 1
         formula = {
-            0: f"AH(d+1, p, h) with p = {p}",
-            1: f"min(AH(d+1, p, h), C(d+p, p) - 1) with p = {p}",
-            2: f"AH(d+1, p, h+1) - (d+1) with p = {p}",
+            0: f"AH(d+1, p, h) = AH({n}, {p}, {h})",
+            1: f"min(AH(d+1, p, h), C(d+p, p) - 1) = min(AH({n}, {p}, {h}), {comb(d + p, p) - 1})",
+            2: f"AH(d+1, p, h+1) - (d+1) = AH({n}, {p}, {h + 1}) - {n}",
         }[m]
+        if (n, p, h + (m == 2)) in DEFECTIVE:
+            formula += ", defective: one below the expected count"
         out.append(
             Prediction(
                 "homogenized_ah",
