@@ -3,6 +3,7 @@ the where grammar, and what the sqlite3 shell (an independent reader) sees."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -23,7 +24,7 @@ from symhess.results import SerialEngine, Store, compute, grid_tasks, run_tasks
 from symhess.results import store as store_mod
 from symhess.results.store import SCHEMA_VERSION, inspect, parse_where
 
-from .conftest import cli_env
+from .conftest import cli, cli_env
 
 
 def small_sweep(path, acts=("z + z**3",), ds=(1, 2, 3), hs=(1, 2), **kw):
@@ -288,33 +289,48 @@ def hold(db, seconds):
 
 
 @pytest.mark.acceptance
-def test_a_second_sweep_is_refused_or_waits(db, capsys):
-    """Acceptance: two sweeps on one store - the second is refused, or waits with --wait."""
-    small_sweep(db, ds=(1,), hs=(1,))
-    holder = hold(db, 1.5)
+def test_two_sweeps_at_once_on_one_store(db, capsys):
+    """Acceptance: while one ``symhess sweep`` runs on a store, a second on the same store
+    (another grid) is refused in one line; with --wait it waits for the first and then runs.
+    Both grids end up complete, every point once, the file intact."""
+    first = cli("sweep", "z + z**3", "--d", "1:8", "--h", "1:8", "--jobs", "1", "--db", db)
     try:
-        with pytest.raises(SymhessError, match=rf"in use by another sweep \(pid {holder.pid} "):
-            small_sweep(db, ds=(1, 2), hs=(1,))
-        argv = ["sweep", "z + z**3", "--d", "1:2", "--h", "1", "--jobs", "1", "--db", str(db)]
-        assert main(argv) == 2
-        assert "in use by another sweep" in capsys.readouterr().err
-        start = time.monotonic()
-        assert main([*argv, "--wait", "30"]) == 0  # waits for the holder to finish
-        assert time.monotonic() - start > 0.3
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and first.poll() is None:
+            with contextlib.suppress(sqlite3.Error, SymhessError):
+                with Store(db, readonly=True) as s:
+                    if s.count():
+                        break
+            time.sleep(0.01)
+        assert first.poll() is None, "the first sweep ended before the second started"
+        second = ["sweep", "z**2 + z**4", "--d", "1:3", "--h", "1:3", "--db", str(db)]
+        assert main(second) == 2
+        err = capsys.readouterr().err
+        assert f"in use by another sweep (pid {first.pid} " in err and err.count("\n") == 1
+        assert main([*second, "--wait", "120"]) == 0
+        assert "9 points computed, 0 already stored, of 9" in capsys.readouterr().out
+        assert first.wait(timeout=120) == 0  # the second waited for the first to finish
     finally:
-        holder.wait(timeout=30)
-    with Store(db) as s:
-        assert s.sweep_states() == ["done", "done", "done"]  # refused sweeps left no row
+        if first.poll() is None:
+            first.kill()
+    with Store(db, readonly=True) as s:
+        assert s.count() == 64 + 9 and s.sweep_states() == ["done", "done"]
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        keys = s.conn.execute("SELECT count(DISTINCT activation || d || ',' || h) FROM points")
+        assert keys.fetchone()[0] == 64 + 9
 
 
-def test_a_killed_holder_is_found_dead(db):
+def test_a_live_holder_refuses_a_killed_one_is_found_dead(db):
     small_sweep(db, ds=(1,), hs=(1,))
     holder = hold(db, 60)
-    holder.send_signal(signal.SIGKILL)
-    holder.wait()
+    try:
+        with pytest.raises(SymhessError, match=rf"in use by another sweep \(pid {holder.pid} "):
+            small_sweep(db, ds=(1, 2), hs=(1,), wait=0.3)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
     small_sweep(db, ds=(1, 2), hs=(1,))
-    with Store(db) as s:
+    with Store(db) as s:  # the refused sweep left no row; the dead holder's row is marked
         assert s.sweep_states() == ["done", "killed", "done"]
 
 
