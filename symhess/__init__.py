@@ -16,8 +16,9 @@ derivations are in ``docs/theory.md``.
 The package is layered, data flowing one way: :mod:`~symhess.activation` ->
 :mod:`~symhess.symbolic` -> :mod:`~symhess.codegen` -> :mod:`~symhess.kernels` ->
 :mod:`~symhess.curvature` -> analysis (:mod:`~symhess.spectra`, :mod:`~symhess.rank`,
-:mod:`~symhess.dynamics`, :mod:`~symhess.rmt`) -> :mod:`~symhess.report` -> :mod:`~symhess.cli`,
-on the shared policies of :mod:`~symhess.base`.
+:mod:`~symhess.dynamics`, :mod:`~symhess.rmt`) -> :mod:`~symhess.results` (sweeps into a
+results database, engines, the atlas) -> :mod:`~symhess.report` -> :mod:`~symhess.cli`, on the
+shared policies of :mod:`~symhess.base`.
 """
 
 from importlib.metadata import PackageNotFoundError, version

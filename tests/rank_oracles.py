@@ -1,4 +1,4 @@
-"""An independent route to the rank: the coefficient Jacobian, exactly (math.md section 8).
+"""Independent routes to the rank: the coefficient Jacobian and the interpolation matrix.
 
 For ``sigma(z) = sum_n s_n z^n`` the network ``f(x) = sum_i v_i sigma(w_i . x)`` is a
 polynomial in ``x``; the rows of the Jacobian of ``theta -> coefficients of f`` (monomial
@@ -91,6 +91,45 @@ def jacobian_rank(coeffs, W, v) -> int:
     J = coefficient_jacobian(coeffs, W, v)
     M = flint.fmpq_mat([[flint.fmpq(x.numerator, x.denominator) for x in row] for row in J])
     return M.rank()
+
+
+def interpolation_matrix(support, W) -> list[list[Fraction]]:
+    """Rows ``[w_i^a]`` and ``[d/dw_j w^a at w_i]`` for every unit ``i`` and input ``j``.
+
+    The columns are the monomials ``x^a`` with ``|a|`` in ``support``. The coefficient
+    Jacobian factors as ``J = R E D`` (``R = diag(1 or v_i)`` on the rows,
+    ``D = diag(s_|a| |a|!/a!)`` on the columns), so with every ``v_i`` and ``s_k`` (``k`` in
+    the support) non-zero, ``rank H = rank J = rank E``: the rank sees the support and the
+    points ``w_i`` only - no coefficients, no ``v``, no kernels.
+
+    Parameters
+    ----------
+    support : iterable of int
+    W : sequence of sequences, shape (h, d), exact numbers (floats enter exactly)
+    """
+    W = [[Fraction(x) for x in row] for row in W]
+    d = len(W[0])
+    cols = [m for m in monomials(d, max(support)) if sum(m) in set(support)]
+    rows = []
+    for w in W:
+        rows.append([prod((w[j] ** a[j] for j in range(d)), start=Fraction(1)) for a in cols])
+        for j in range(d):
+            rows.append(
+                [
+                    a[j] * prod((w[m] ** (a[m] - (m == j)) for m in range(d)), start=Fraction(1))
+                    if a[j]
+                    else Fraction(0)
+                    for a in cols
+                ]
+            )
+    return rows
+
+
+def interpolation_rank(support, W) -> int:
+    """Rank over Q of :func:`interpolation_matrix`: the Hessian rank for any activation with
+    exactly this support and any ``v`` without a zero entry."""
+    E = interpolation_matrix(support, W)
+    return flint.fmpq_mat([[flint.fmpq(x.numerator, x.denominator) for x in r] for r in E]).rank()
 
 
 # --- a non-polynomial activation with closed-form kernels, for the float/mpmath paths

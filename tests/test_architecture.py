@@ -4,8 +4,8 @@ circle - function-level imports included, so that no lazy import can hide an upw
 The layers, lowest first (a module may import its own layer's package and anything below):
 
     errors -> base, files -> teacher -> activation -> elementary -> symbolic -> generated
-    -> codegen -> kernels -> curvature -> spectra, rmt -> rank, dynamics -> report
-    -> symhess (the public API) -> cli
+    -> codegen -> kernels -> curvature -> spectra, rmt -> rank, dynamics -> results
+    -> report -> symhess (the public API) -> cli
 
 (``generated`` holds codegen's output; its modules import only ``elementary``.)
 
@@ -37,6 +37,9 @@ LAYERS = {
     "symhess.rmt": 10,
     "symhess.rank": 11,
     "symhess.dynamics": 11,
+    # results runs rank computations point by point and stores them; report formats its
+    # tables and figures, so it sits between the analysis layers and report.
+    "symhess.results": 12,
     "symhess.report": 13,
     "symhess": 14,
     "symhess.cli": 15,

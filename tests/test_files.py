@@ -49,3 +49,28 @@ def test_refuse_overwrite(tmp_path):
 def test_missing_folder(tmp_path):
     with pytest.raises(SymhessError, match="does not exist"):
         atomic_write_text(tmp_path / "nope" / "d.txt", "x")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_never_replaces_what_is_not_a_regular_file(tmp_path):
+    target = tmp_path / "target.txt"
+    target.write_text("kept")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for path in (link, pipe, folder):
+        with pytest.raises(SymhessError, match="only writes regular files|is a directory"):
+            refuse_overwrite(path, force=True)
+        with pytest.raises(SymhessError, match="only writes regular files|is a directory"):
+            atomic_write_text(path, "new")
+    assert link.is_symlink() and target.read_text() == "kept"
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and folder.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "folder",
+        "link.txt",
+        "pipe",
+        "target.txt",
+    ]

@@ -49,6 +49,7 @@ def progress(
     desc: str = "",
     unit: str = "it",
     show: bool | None = None,
+    initial: int = 0,
 ):
     """Wrap ``iterable`` in a progress bar on stderr.
 
@@ -63,6 +64,9 @@ def progress(
     show : bool or None
         ``True``: always; ``False``: never; ``None``: as the enclosing :func:`scope` says,
         else only on a terminal.
+    initial : int
+        Items done before the bar starts (a resumed job): counted in the total, not in the
+        rate or the ETA.
     """
     effective = shown(show)
     return tqdm(
@@ -70,6 +74,7 @@ def progress(
         total=total,
         desc=desc,
         unit=unit,
+        initial=initial,
         disable=None if effective is None else not effective,
         leave=False,
         dynamic_ncols=True,

@@ -6,12 +6,14 @@ Every problem with the input ends in one line ``symhess: error: ...`` and exit s
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 
 from .. import __version__
 from ..errors import SymhessError
 from . import (
     analyze,
+    atlas,
     density,
     dynamics,
     eigs,
@@ -21,6 +23,7 @@ from . import (
     kernels,
     quadrature,
     rank,
+    results,
     rmt,
     spectrum,
     sweep,
@@ -36,6 +39,8 @@ COMMANDS = (
     generate,
     rank,
     sweep,
+    results,
+    atlas,
     quadrature,
     spectrum,
     dynamics,
@@ -72,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     except SymhessError as exc:
         print(f"symhess: error: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.Error as exc:
+        print(f"symhess: error: results database: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (``symhess analyze | head``): stop quietly, as other tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -82,8 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    except KeyboardInterrupt:
-        print("symhess: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        note = f"; {exc}" if str(exc) else ""
+        print(f"symhess: interrupted{note}", file=sys.stderr)
         return 130
     except MemoryError:
         print(

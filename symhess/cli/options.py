@@ -97,6 +97,24 @@ def numbers(name, minimum: float = 0.0):
 dps = integer("--dps", MIN_DPS, maximum=MAX_DPS)
 
 
+def seeds(text):
+    """An argparse type: ``"0"``, ``"0:4"`` (inclusive) or ``"0,3,7"`` -> sorted seeds."""
+    out = set()
+    for part in str(text).split(","):
+        bits = part.strip().split(":")
+        if not 1 <= len(bits) <= 2 or not all(b.isdigit() and len(b) < 10 for b in bits):
+            raise argparse.ArgumentTypeError(
+                f"--seeds must be N, START:STOP or N,M,... of non-negative integers, got {text!r}"
+            )
+        lo, hi = int(bits[0]), int(bits[-1])
+        if hi < lo:
+            raise argparse.ArgumentTypeError(f"--seeds: the range {part!r} is empty")
+        if hi - lo >= 100_000:
+            raise argparse.ArgumentTypeError(f"--seeds: the range {part!r} is too long")
+        out.update(range(lo, hi + 1))
+    return sorted(out)
+
+
 def methods_of(choice: str, is_polynomial: bool) -> tuple[str, ...]:
     """``all`` means every method that applies (no exact rank for a non-polynomial)."""
     if choice != "all":
@@ -128,6 +146,45 @@ def add_kernels_option(p) -> None:
         metavar="DIR",
         help="folder with kernel modules from 'symhess generate' (repeatable; "
         "also the SYMHESS_KERNELS path list)",
+    )
+
+
+def add_engine_options(p, db_help: str) -> None:
+    """The results database, where the points run, and the sweep's guards (sweep, atlas)."""
+    g = p.add_argument_group("results database and engine")
+    g.add_argument("--db", metavar="RESULTS.sqlite", help=db_help)
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="send the points to this dask.distributed scheduler, e.g. tcp://host:8786 "
+        "(needs the dask extra)",
+    )
+    g.add_argument(
+        "--engine",
+        choices=("pool", "dask"),
+        help="local engine: the process pool (default) or a Dask LocalCluster on 127.0.0.1",
+    )
+    g.add_argument("--jobs", type=positive("--jobs"), help="local workers (default: all cores)")
+    g.add_argument(
+        "--timeout",
+        type=number("--timeout", 0.0),
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds to reach the scheduler (default 10)",
+    )
+    g.add_argument("--yes", action="store_true", help="run even if the estimate exceeds 30 minutes")
+    g.add_argument(
+        "--wait",
+        type=number("--wait", 0.0, strict=False),
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another sweep on the same database to end (default: refuse)",
+    )
+    g.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="take the database over from a sweep recorded as running that cannot be checked "
+        "(another host)",
     )
 
 

@@ -23,14 +23,6 @@ from ..errors import SymhessError
 from .measure import DEFAULT_DPS, check_methods, rank_bytes, rank_report, rational_teacher
 from .theory import Prediction, best
 
-PREDICTION_NAMES = (
-    "params",
-    "hockey_stick",
-    "degree_support",
-    "eq14",
-    "alexander_hirschowitz",
-    "linear",
-)
 STATUSES = ("exact", "saturated", "below", "MISMATCH", "DISAGREE")
 MAX_POINTS = 10_000
 
@@ -140,8 +132,8 @@ def check_grid(ds, hs, methods, jobs: int) -> None:
     )
 
 
-def _context():
-    """Workers forked from a fresh server process that has imported symhess once.
+def process_context(preload=("symhess.rank.grid",)):
+    """Workers forked from a fresh server process that has imported ``preload`` once.
 
     Not plain fork: a child forked from this process inherits thread pools without their
     threads (symhess.curvature.dense keeps one for float64 assembly) and would wait forever. Not
@@ -150,7 +142,7 @@ def _context():
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["symhess.rank.grid"])
+    ctx.set_forkserver_preload(list(preload))
     return ctx
 
 
@@ -210,13 +202,17 @@ def sweep(
                 rows.append(_point(task))
                 bar.update()
         else:
-            pool = _context().Pool(jobs)
+            pool = process_context().Pool(jobs)
             try:
                 for row in pool.imap_unordered(_point, tasks):
                     rows.append(row)
                     bar.update()
-                pool.close()  # workers exit cleanly and release their semaphores
-            finally:
+                # Workers exit cleanly and release their semaphores (terminate() after
+                # close() made the resource tracker warn of leaked semaphores).
+                pool.close()
+            except BaseException:
                 pool.terminate()
+                raise
+            finally:
                 pool.join()
     return sorted(rows, key=lambda r: (r.d, r.h))

@@ -75,6 +75,9 @@ class MethodRank:
         Wall time of this method (Hessian and rank).
     dps : int or None
         Digits of the ``"mpmath"`` method.
+    route : {"tolerance", "mod-p", "Q"}
+        How the rank was decided: a floating-point threshold; the rank modulo a prime
+        reaching a proven upper bound; or the rank over Q.
     """
 
     method: str
@@ -86,6 +89,7 @@ class MethodRank:
     decided: bool = True
     seconds: float = 0.0
     dps: int | None = None
+    route: str = "tolerance"
 
 
 @dataclass(frozen=True)
@@ -297,8 +301,15 @@ def exact_matrix_rank(
 
     Returns
     -------
-    (rank, route) : (int, str)
+    (rank, detail) : (int, str)
+        ``detail`` says how the rank was decided, in words.
     """
+    rank, _, detail = _exact_matrix_rank(H, bound, seed, fast)
+    return rank, detail
+
+
+def _exact_matrix_rank(H, bound, seed, fast) -> tuple[int, str, str]:
+    """:func:`exact_matrix_rank` with the route: ``(rank, "mod-p" or "Q", detail)``."""
     import flint
 
     num, _ = flint.fmpq_mat(H.tolist()).numer_denom()
@@ -306,15 +317,23 @@ def exact_matrix_rank(
         p = prime(seed)
         rank_p = flint.nmod_mat(num, p).rank()
         if rank_p == bound:
-            return rank_p, (
-                f"certified: the rank modulo the prime {p} reaches the proven upper bound "
-                f"{bound} (a rank mod p never exceeds the rank over Q)"
+            return (
+                rank_p,
+                "mod-p",
+                (
+                    f"certified: the rank modulo the prime {p} reaches the proven upper bound "
+                    f"{bound} (a rank mod p never exceeds the rank over Q)"
+                ),
             )
-        return num.rank(), (
-            f"rank over Q (python-flint); the rank modulo {p} was {rank_p}, "
-            f"below the proven upper bound {bound}"
+        return (
+            num.rank(),
+            "Q",
+            (
+                f"rank over Q (python-flint); the rank modulo {p} was {rank_p}, "
+                f"below the proven upper bound {bound}"
+            ),
         )
-    return num.rank(), "rank over Q (python-flint)"
+    return num.rank(), "Q", "rank over Q (python-flint)"
 
 
 def exact_rank(spec, W, v, kernel_dirs=None, seed: int = 0, fast: bool = True) -> MethodRank:
@@ -329,8 +348,10 @@ def exact_rank(spec, W, v, kernel_dirs=None, seed: int = 0, fast: bool = True) -
     h, d = W.shape
     check_rank_memory(h * d + h, "exact")
     H = hessian(act, W, v, system="fmpq", kernel_dirs=kernel_dirs)
-    rank, route = exact_matrix_rank(H, upper_bound(predictions(act, d, h)), seed, fast)
-    return MethodRank("exact", rank, H.shape[0], route, seconds=time.perf_counter() - start)
+    bound = upper_bound(predictions(act, d, h))
+    rank, route, detail = _exact_matrix_rank(H, bound, seed, fast)
+    seconds = time.perf_counter() - start
+    return MethodRank("exact", rank, H.shape[0], detail, seconds=seconds, route=route)
 
 
 # ----------------------------------------------------------------------------- together

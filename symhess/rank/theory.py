@@ -28,17 +28,53 @@ With ``s_n`` the coefficients of ``sigma`` (``sigma(z) = sum_n s_n z^n``, degree
   With ``s_0 != 0`` add one (see :func:`monomial_rank`).
 * ``linear``: ``s_1 z`` (exact; docs/theory.md, "The linear network"): ``d``, plus one with
   ``s_0 != 0``.
+
+Mixed degrees (docs/theory.md, "Rank of mixed-degree polynomial networks"). With ``S`` the
+*support* (the degrees ``k``, 0 included, with ``s_k != 0``), the rank depends on ``S`` and
+the points ``w_i`` only, and homogenising ``g(w) -> G(w, t) = sum_k g_k(w) t^(p-k)`` turns it
+into Alexander-Hirschowitz interpolation in ``d + 1`` variables. ``AH(n, k, s)`` below is
+:func:`monomial_rank` ``(n, k, s)``, the rank of ``s`` general double points on forms of
+degree ``k`` in ``n`` variables:
+
+* ``homogenized_ah``: ``S = {m..p}``, ``m <= 2 < p`` (exact): ``AH(d+1, p, h)`` for ``m = 0``,
+  ``min(AH(d+1, p, h), C(d+p, p) - 1)`` for ``m = 1``, ``AH(d+1, p, h+1) - (d+1)`` for
+  ``m = 2`` (see :func:`block_rank`; ``p = 2`` is eq. (14)).
+* ``product``: ``S = {2, 4}`` or ``{0, 2, 4}`` (bound): products of two polynomials through
+  the points are singular there (see :func:`product_bound`).
+* ``partition``: any ``S`` of two or more degrees without an exact count (bound): the smallest
+  sum, over the ways to split ``S`` into blocks, of each block's generic rank or bound, at
+  most ``P`` (see :func:`partition_bound`). ``z + z^3`` at ``d = 5, h = 6``: ``5 + 30 = 35``,
+  one below every older bound.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from math import comb
 
 from ..activation import Activation, activation
 from ..teacher import check_size
 
 KINDS = ("exact", "bound")
+
+PREDICTION_NAMES = (
+    "params",
+    "hockey_stick",
+    "degree_support",
+    "eq14",
+    "alexander_hirschowitz",
+    "linear",
+    "homogenized_ah",
+    "product",
+    "partition",
+)
+"""Every prediction's name, in the order :func:`predictions` lists them."""
+
+MIXED_PREDICTIONS = ("homogenized_ah", "product", "partition")
+"""The counts of mixed-degree networks (docs/theory.md, "Rank of mixed-degree polynomial
+networks"); the others are older: the parameter count, the seed paper's and
+Alexander-Hirschowitz's."""
 
 DEFECTIVE = frozenset({(3, 4, 5), (4, 4, 9), (5, 3, 7), (5, 4, 14)})
 """``(d, k, h)`` where ``h`` generic k-th powers of linear forms in ``d`` variables span one
@@ -108,6 +144,199 @@ def quadratic_rank(d: int, h: int, constant: bool = False) -> int:
     else:
         base = h * (d + 1) - h * (h - 1) // 2
     return base + (constant and h > d)
+
+
+def support_text(support) -> str:
+    """``{0,1,3}``: a support as it is written in sources and tables."""
+    return "{" + ",".join(str(k) for k in sorted(support)) + "}"
+
+
+def _interval(support) -> tuple[int, int] | None:
+    """``(m, p)`` when ``support`` is ``{m, m+1, ..., p}``, else None."""
+    S = sorted(set(support))
+    return (S[0], S[-1]) if S and S == list(range(S[0], S[-1] + 1)) else None
+
+
+def block_rank(block, d: int, h: int) -> int | None:
+    """The generic rank for ``sigma`` with support exactly ``block``, where it is proven.
+
+    Homogenising ``g(w) = sum_{k in S} g_k(w)`` to ``G(w, t) = sum_k g_k(w) t^(p-k)``
+    (``p = max S``) makes the rank Alexander-Hirschowitz interpolation in ``d + 1``
+    variables: ``rank = dim V_S - dim L_S`` with ``V_S`` the forms of degree ``p`` whose
+    expansion in ``t`` has the degrees ``p - k``, ``k in S``, and ``L_S`` those singular at the
+    ``h`` general points ``(w_i : 1)``. For ``S = {m..p}``, ``V_S`` is every form with
+    multiplicity ``>= m`` at ``e_t = (0 : ... : 0 : 1)``, itself a general point:
+
+    * ``{k}``, ``{0, k}``: :func:`monomial_rank` (Alexander-Hirschowitz in ``d`` variables);
+    * ``{0..p}``: every form of degree ``p``: ``AH(d+1, p, h)``;
+    * ``{1..p}``: forms through ``e_t``, one condition more on any non-empty system:
+      ``min(AH(d+1, p, h), C(d+p, p) - 1)``;
+    * ``{2..p}``: forms singular at ``e_t``, an ``(h+1)``-th double point:
+      ``AH(d+1, p, h+1) - (d+1)``.
+
+    ``AH(n, k, s)`` is :func:`monomial_rank` ``(n, k, s)``. ``{1, 2}`` and ``{0, 1, 2}`` give
+    eq. (14) (:func:`quadratic_rank`), ``{0}`` gives 1.
+
+    Parameters
+    ----------
+    block : iterable of int
+        Degrees with a non-zero coefficient.
+    d, h : int
+
+    Returns
+    -------
+    int or None
+        None where no proof is known.
+    """
+    S = sorted(set(block))
+    rest = [k for k in S if k >= 1]
+    if not rest:
+        return 1
+    if len(rest) == 1:
+        return monomial_rank(d, rest[0], h, 0 in S)
+    m, p = _interval(S) or (None, None)
+    if m == 0:
+        return monomial_rank(d + 1, p, h)
+    if m == 1:
+        return min(monomial_rank(d + 1, p, h), comb(d + p, p) - 1)
+    if m == 2:
+        return monomial_rank(d + 1, p, h + 1) - (d + 1)
+    return None
+
+
+def product_bound(support, d: int, h: int) -> int | None:
+    """``dim V_S`` minus the products of two polynomials through the points (``S`` even).
+
+    A product ``E1 E2`` of two polynomials that vanish at every ``w_i`` is singular there,
+    so it lowers the rank below ``dim V_S``. The quadratic forms through ``h`` general
+    points have dimension ``e0 = max(0, N - h)``, ``N = d(d+1)/2``; the even quadrics
+    ``a + q(w)`` through them ``e1 = max(0, N + 1 - h)``. Products of at most two
+    independent polynomials are independent (``a E1^2 + b E1 E2 + c E2^2`` factors into two
+    linear combinations), so the bound is proven for
+
+    * ``{4}``, ``e0 <= 2``: ``C(d+3, 4) - C(e0+1, 2)`` (the quartic cases ``(3, 4, 5)``,
+      ``(4, 4, 9)``, ``(5, 4, 14)`` of Alexander-Hirschowitz are ``e0 = 1``);
+    * ``{2, 4}``, ``e0 <= 1``: ``N + C(d+3, 4) - e0 e1`` (``q E``, ``q`` the quadratic form);
+    * ``{0, 2, 4}``, ``e1 <= 2``: ``1 + N + C(d+3, 4) - C(e1+1, 2)``.
+
+    Returns
+    -------
+    int or None
+        Not capped at ``P``; None for other supports or where two products could be
+        dependent.
+    """
+    S = tuple(sorted(set(support)))
+    N = d * (d + 1) // 2
+    e0, e1 = max(0, N - h), max(0, N + 1 - h)
+    quartics = forms(d, 4)
+    if S == (4,) and e0 <= 2:
+        return quartics - comb(e0 + 1, 2)
+    if S == (2, 4) and e0 <= 1:
+        return N + quartics - e0 * e1
+    if S == (0, 2, 4) and e1 <= 2:
+        return 1 + N + quartics - comb(e1 + 1, 2)
+    return None
+
+
+def block_bound(block, d: int, h: int) -> int:
+    """The smallest proven bound on the rank for support ``block``: its generic rank where
+    known (:func:`block_rank`), the product bound, at most ``P``."""
+    known = [b for b in (block_rank(block, d, h), product_bound(block, d, h)) if b is not None]
+    return min([h * d + h, *known])
+
+
+@lru_cache(maxsize=4096)
+def best_partition(support: tuple[int, ...], d: int, h: int) -> tuple[int, tuple]:
+    """The partition of ``support`` into blocks with the smallest sum of block bounds.
+
+    Returns
+    -------
+    (int, tuple of tuple of int)
+        :func:`partition_bound` and its blocks.
+    """
+    S = tuple(sorted(set(support)))
+    if not S:
+        return 0, ()
+    first, rest = S[0], S[1:]
+    best_value, best_blocks = block_bound(S, d, h), (S,)
+    # Every block containing the first degree, then the best split of what is left.
+    for mask in range((1 << len(rest)) - 1):
+        block = (first, *(k for i, k in enumerate(rest) if mask >> i & 1))
+        others = tuple(k for i, k in enumerate(rest) if not mask >> i & 1)
+        value, blocks = best_partition(others, d, h)
+        value += block_bound(block, d, h)
+        if value < best_value:
+            best_value, best_blocks = value, (block, *blocks)
+    return best_value, best_blocks
+
+
+def partition_bound(support, d: int, h: int) -> int:
+    """Smallest ``sum_B bound(B)`` over the partitions of ``support`` into blocks ``B``.
+
+    A proven upper bound on the rank at every teacher: the coefficients of ``f`` split by
+    degree, so the Jacobian ``J_S`` is the column blocks ``[J_B1 | J_B2 | ...]`` of the
+    networks with activations ``sigma_B`` (same parameters) and ``rank J_S <= sum rank J_B``;
+    each ``rank J_B`` is at most :func:`block_bound` (a generic rank bounds the rank at every
+    teacher: rank is lower semicontinuous). The partition into one block is included, so the
+    bound is at most ``P``; the partition into single degrees gives ``degree_support``.
+
+    Parameters
+    ----------
+    support : iterable of int
+        Degrees with a non-zero coefficient (0 for the constant).
+    d, h : int
+    """
+    return best_partition(tuple(sorted(set(support))), d, h)[0]
+
+
+def _mixed_predictions(S: list[int], d: int, h: int, exact: bool, degree_support: int):
+    """``homogenized_ah``, ``product`` and ``partition`` for the support ``S``."""
+    out = []
+    P = h * d + h
+    m, p = _interval(S) or (None, None)
+    if m is not None and m <= 2 < p:
+        n = d + 1
+        formula = {
+            0: f"AH(d+1, p, h) = AH({n}, {p}, {h})",
+            1: f"min(AH(d+1, p, h), C(d+p, p) - 1) = min(AH({n}, {p}, {h}), {comb(d + p, p) - 1})",
+            2: f"AH(d+1, p, h+1) - (d+1) = AH({n}, {p}, {h + 1}) - {n}",
+        }[m]
+        if (n, p, h + (m == 2)) in DEFECTIVE:
+            formula += ", defective: one below the expected count"
+        out.append(
+            Prediction(
+                "homogenized_ah",
+                block_rank(S, d, h),
+                "exact",
+                f"support {support_text(S)} homogenised: Alexander-Hirschowitz in d + 1 "
+                f"variables, {formula}",
+            )
+        )
+        exact = True
+    product = product_bound(S, d, h)
+    if S != [4] and product is not None and product < degree_support:
+        out.append(
+            Prediction(
+                "product",
+                min(product, P),
+                "bound",
+                f"support {support_text(S)}: products of two polynomials through the h points "
+                "are singular there, at most P",
+            )
+        )
+    if len(S) >= 2 and not exact:
+        value, blocks = best_partition(tuple(S), d, h)
+        parts = " + ".join(support_text(b) for b in blocks)
+        values = " + ".join(str(block_bound(b, d, h)) for b in blocks)
+        out.append(
+            Prediction(
+                "partition",
+                value,
+                "bound",
+                f"degree blocks {parts}: {values}, each block's generic rank or bound, at most P",
+            )
+        )
+    return out
 
 
 def predictions(spec, d: int, h: int) -> list[Prediction]:
@@ -182,6 +411,9 @@ def predictions(spec, d: int, h: int) -> list[Prediction]:
                 "linear", monomial_rank(d, 1, h, bool(c)), "exact", f"linear network: d{plus_c}"
             )
         )
+    support = [0] * c + present
+    exact = any(q.kind == "exact" for q in out)
+    out += _mixed_predictions(support, d, h, exact, out[2].value)
     return out
 
 

@@ -1,4 +1,5 @@
-"""Outputs of a rank sweep: the CSV table, the text grid and the heatmap."""
+"""Outputs of a rank sweep: the CSV table, the text grid, the summary of many grids, and the
+heatmap."""
 
 from __future__ import annotations
 
@@ -8,15 +9,13 @@ import io
 import numpy as np
 
 from ..files import atomic_write_text, refuse_overwrite
-from ..rank.grid import PREDICTION_NAMES, STATUSES, SweepRow
+from ..rank.grid import STATUSES, SweepRow
+from ..rank.theory import PREDICTION_NAMES
 from .plot import pyplot, save_figure
 
 
-def csv_text(rows: list[SweepRow], methods) -> str:
-    """The table as CSV: one row per grid point, predictions blank where they do not apply."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
+def _header(methods) -> list[str]:
+    return (
         ["d", "h", "params"]
         + [f"rank_{m}" for m in methods]
         + ["rank", "decided"]
@@ -24,22 +23,84 @@ def csv_text(rows: list[SweepRow], methods) -> str:
         + ["best", "best_name", "best_kind", "status"]
         + ["route"]
     )
+
+
+def _row(r: SweepRow, methods) -> list:
+    values = {q.name: q.value for q in r.predictions}
+    b = r.best
+    return (
+        [r.d, r.h, r.params]
+        + [r.ranks.get(m, "") for m in methods]
+        + [r.rank, int(r.decided)]
+        + [values.get(n, "") for n in PREDICTION_NAMES]
+        + [b.value, b.name, b.kind, r.status, r.route]
+    )
+
+
+def csv_text(rows: list[SweepRow], methods) -> str:
+    """The table as CSV: one row per grid point, predictions blank where they do not apply."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(_header(methods))
     for r in rows:
-        values = {q.name: q.value for q in r.predictions}
-        b = r.best
-        w.writerow(
-            [r.d, r.h, r.params]
-            + [r.ranks[m] for m in methods]
-            + [r.rank, int(r.decided)]
-            + [values.get(n, "") for n in PREDICTION_NAMES]
-            + [b.value, b.name, b.kind, r.status, r.route]
-        )
+        w.writerow(_row(r, methods))
     return buf.getvalue()
 
 
-def write_csv(rows, methods, path, *, force: bool = False) -> None:
-    refuse_overwrite(path, force)
+def grids_csv_text(grids: dict, methods) -> str:
+    """Several grids in one CSV: :func:`csv_text`'s columns after ``activation, seed``.
+
+    ``grids`` maps ``(label, canonical, seed)`` to rows, as
+    :func:`symhess.results.run.sweep_rows` returns them; a method a grid lacks is blank.
+    """
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["activation", "seed", *_header(methods)])
+    for (label, _, seed), rows in grids.items():
+        for r in rows:
+            w.writerow([label, seed, *_row(r, methods)])
+    return buf.getvalue()
+
+
+def write_csv(rows, methods, path, *, force: bool = False, how: str = "force=True") -> None:
+    """Write :func:`csv_text` to ``path`` atomically; an existing file needs ``force``."""
+    refuse_overwrite(path, force, how=how)
     atomic_write_text(path, csv_text(rows, methods))
+
+
+def summary_lines(grids: dict, limit: int = 20) -> list[str]:
+    """One line per activation and seed (statuses counted), at most ``limit`` of them.
+
+    Past ``limit`` grids, those with a mismatch, a disagreement or a point below every bound
+    come first; a last line counts all of them.
+    """
+    counted = []
+    for (label, _, seed), rows in grids.items():
+        count = {s: sum(r.status == s for r in rows) for s in STATUSES}
+        counted.append((label, seed, len(rows), count))
+    interesting = [c for c in counted if c[3]["MISMATCH"] + c[3]["DISAGREE"] + c[3]["below"]]
+    shown = counted if len(counted) <= limit else (interesting + counted)[:limit]
+    shown = list(dict.fromkeys((c[0], c[1]) for c in shown))
+    by_key = {(c[0], c[1]): c for c in counted}
+    width = min(28, max(len(c[0]) for c in counted))
+    lines = []
+    for key in shown:
+        label, seed, n, count = by_key[key]
+        lines.append(
+            f"  {label:<{width}} seed {seed}: {n} points, {count['exact']} exact, "
+            f"{count['saturated']} reach the smallest bound, {count['below']} below every bound"
+            + (f", {count['MISMATCH']} MISMATCH" if count["MISMATCH"] else "")
+            + (f", {count['DISAGREE']} DISAGREE" if count["DISAGREE"] else "")
+        )
+    total = {s: sum(c[3][s] for c in counted) for s in STATUSES}
+    if len(shown) < len(counted):
+        lines.append(f"  ... {len(counted) - len(shown)} more grids")
+    lines.append(
+        f"{len(counted)} grids, {sum(c[2] for c in counted)} points: {total['exact']} equal an "
+        f"exact prediction, {total['saturated']} reach the smallest bound, {total['below']} lie "
+        f"below every bound, {total['MISMATCH']} mismatches, {total['DISAGREE']} disagreements"
+    )
+    return lines
 
 
 _MARK = {"exact": "", "saturated": "", "below": "<", "MISMATCH": "!", "DISAGREE": "?"}

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import symhess
+from symhess import results
 from symhess.base import progress
 from symhess.rmt import critical, sampling
 
@@ -33,6 +34,18 @@ ENTRY_POINTS = {
     ),
     "rank_report": lambda show: symhess.rank_report(
         "z**2", _teacher().W, _teacher().v, ("float",), show_progress=show
+    ),
+    "run_sweep": lambda show: results.run_sweep(
+        ":memory:", ["z**2"], [1, 2], [1], jobs=1, calibrate=False, show_progress=show
+    ),
+    "run_atlas": lambda show: results.run_atlas(
+        results.Store(":memory:"),
+        (1,),
+        (1, 2),
+        (1,),
+        engine=results.SerialEngine(),
+        calibrate=False,
+        show_progress=show,
     ),
     "sweep": lambda show: symhess.sweep(
         "z**2", [1, 2], [1], ("exact",), jobs=1, show_progress=show

@@ -57,19 +57,28 @@ def test_table_marks_undecided_points():
 
 
 def test_sweep_statuses_against_the_jacobian():
-    """z + z^3 over d, h in 1..6: every prediction holds; the points below every bound are
-    exactly where the Jacobian route (independent of the Hessian) says so."""
+    """z + z^3 over d, h in 1..6: every prediction holds; where the rank falls below the
+    degree-support bound (the partition bound {1} + {3} reaches it), the Jacobian route
+    (independent of the Hessian) gives the same rank."""
     rows = sweep("z + z**3", range(1, 7), range(1, 7), jobs=1, show_progress=False)
     assert [(r.d, r.h) for r in rows] == [(d, h) for d in range(1, 7) for h in range(1, 7)]
     assert not any(r.flagged for r in rows)
-    below = {(r.d, r.h) for r in rows if r.status == "below"}
-    assert (5, 6) in below
+    assert not any(r.status == "below" for r in rows)
+
+    def value(r, name):
+        return next(q.value for q in r.predictions if q.name == name)
+
+    deficit = {(r.d, r.h) for r in rows if r.rank < value(r, "degree_support")}
+    assert deficit == {(5, 6)}
     for r in rows:
-        if r.status == "below" or r.d == 3:
+        if (r.d, r.h) in deficit or r.d == 3:
             t = rational_teacher(r.d, r.h, 0)
             assert r.rank == jacobian_rank([0, 1, 0, 1], t.W.tolist(), t.v.tolist())
+    at = next(r for r in rows if (r.d, r.h) == (5, 6))
+    assert (at.rank, at.status, at.best.name) == (35, "saturated", "partition")
+    assert at.route.startswith("certified")  # the partition bound certifies it modulo a prime
     lines = table_lines(rows)
-    assert "35<" in lines[7] and f"{len(below)} lie below every bound" in lines[-1]
+    assert "35" in lines[7] and "0 lie below every bound" in lines[-1]
 
 
 def test_parallel_equals_serial_and_exact_predictions():

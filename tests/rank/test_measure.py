@@ -152,24 +152,28 @@ def test_defective_cases_by_the_hessian(d, k, h):
 
 def test_mixed_cubic_counts_from_math_md():
     """z + z^3: saturates the degree-support bound at d = 3 (13, not the hockey-stick 19),
-    and at d = 5, h = 6 falls below every bound, as the Jacobian route confirms."""
+    and at d = 5, h = 6 falls below every older bound to the partition bound {1} + {3}
+    (5 + 30 = 35), as the Jacobian route confirms."""
     t = rational_teacher(3, 5, seed=2)
     preds = {q.name: q.value for q in predictions("z + z**3", 3, 5)}
     assert exact_rank("z + z**3", t.W, t.v, fast=False).rank == preds["degree_support"]
     assert preds["degree_support"] < preds["hockey_stick"]
     t = rational_teacher(5, 6, seed=2)
-    rank = exact_rank("z + z**3", t.W, t.v).rank
-    assert rank == jacobian_rank([0, 1, 0, 1], *teacher_lists(t))
-    assert rank < upper_bound(predictions("z + z**3", 5, 6))
+    rank = exact_rank("z + z**3", t.W, t.v, fast=False).rank
+    assert rank == jacobian_rank([0, 1, 0, 1], *teacher_lists(t)) == 35
+    preds = {q.name: q.value for q in predictions("z + z**3", 5, 6)}
+    assert rank < preds["degree_support"] and rank == preds["partition"]
 
 
 def test_fast_path_certifies_only_at_the_bound():
     t = rational_teacher(6, 4, seed=0)
     r = exact_rank("z + z**2/2", t.W, t.v)
     assert "certified" in r.detail and r.rank == upper_bound(predictions("z + z**2/2", 6, 4))
+    assert r.route == "mod-p"
     t = rational_teacher(5, 6, seed=0)
-    r = exact_rank("z + z**3", t.W, t.v)
-    assert r.detail.startswith("rank over Q") and "below the proven upper bound" in r.detail
+    r = exact_rank("z + z**3", t.W, t.v)  # the partition bound certifies it
+    assert r.route == "mod-p" and r.rank == 35
+    assert exact_rank("z + z**3", t.W, t.v, fast=False).route == "Q"
 
 
 def test_a_degenerate_teacher_is_not_certified_at_the_generic_count():
@@ -182,7 +186,8 @@ def test_a_degenerate_teacher_is_not_certified_at_the_generic_count():
     r = exact_rank("z + z**2", W, v)
     assert r.rank < upper_bound(predictions("z + z**2", 4, 3))
     assert r.rank == jacobian_rank([0, 1, 1], W.tolist(), v.tolist())
-    assert r.detail.startswith("rank over Q")
+    assert r.detail.startswith("rank over Q") and "below the proven upper bound" in r.detail
+    assert r.route == "Q"
 
 
 # ----------------------------------------------------------------------------- agreement

@@ -1,5 +1,6 @@
 """Theoretical rank counts against independent routes: enumeration, closed-form identities,
-and the exact rank of the coefficient Jacobian (tests/rank_oracles.py, no symhess code)."""
+and the exact rank of the coefficient Jacobian and of the interpolation matrix
+(tests/rank_oracles.py, no symhess code)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,27 @@ from math import comb
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symhess
 from symhess.activation.grammar import Z
 from symhess.rank.theory import (
     DEFECTIVE,
+    PREDICTION_NAMES,
     best,
+    block_bound,
+    block_rank,
     forms,
+    monomial_rank,
+    partition_bound,
     predictions,
+    product_bound,
     quadratic_rank,
     upper_bound,
 )
 
-from ..rank_oracles import jacobian_rank, monomials
+from ..rank_oracles import interpolation_rank, jacobian_rank, monomials
 
 
 def rational_weights(d, h, seed):
@@ -134,3 +143,128 @@ def test_the_four_defective_cases(d, k, h):
     # a neighbouring h is not defective: the expected count is reached
     W, v = rational_weights(d, h - 1, seed=d * k * h + 1)
     assert jacobian_rank(coeffs, W, v) == min((h - 1) * d, forms(d, k))
+
+
+# --- mixed degrees: homogenised Alexander-Hirschowitz, products, partitions --------------
+def support_coeffs(support):
+    """``sum_{k in support} z^k`` as a coefficient list."""
+    return [int(k in support) for k in range(max(support) + 1)]
+
+
+def oracle(support, d, h, seed=0):
+    """The rank by the interpolation matrix (tests/rank_oracles.py): no Hessian, no kernels."""
+    return interpolation_rank(support, symhess.rational_teacher(d, h, seed).W.tolist())
+
+
+supports = st.sets(st.integers(0, 5), min_size=1).filter(lambda s: max(s) >= 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(support=supports, d=st.integers(1, 4), h=st.integers(1, 6), seed=st.integers(0, 99))
+def test_mixed_predictions_hold_against_the_interpolation_rank(support, d, h, seed):
+    """Every prediction holds (exact: equality; bound: at most) at random teachers, and the
+    building blocks - block_rank (exact), product_bound and partition_bound (bounds) - too."""
+    r = oracle(support, d, h, seed)
+    for q in predictions(support_coeffs(support), d, h):
+        assert q.holds(r), (sorted(support), d, h, r, q)
+    assert r <= partition_bound(support, d, h) <= h * d + h
+    if product_bound(support, d, h) is not None:
+        assert r <= product_bound(support, d, h)
+    if block_rank(support, d, h) is not None:
+        assert r == block_rank(support, d, h)
+
+
+@settings(max_examples=15, deadline=None)
+@given(support=st.sets(st.integers(0, 4), min_size=2), d=st.integers(1, 3), h=st.integers(1, 5))
+def test_the_interpolation_rank_is_the_hessian_rank(support, d, h):
+    """The oracle above is the Hessian's rank: symhess's exact rank (kernels, Hessian over Q,
+    no fast path) with random non-zero coefficients and the Jacobian route agree with it."""
+    from symhess.rank.measure import exact_rank
+
+    rng = np.random.default_rng(sorted(support) + [d, h])
+    coeffs = [
+        int(rng.choice([-3, -2, -1, 1, 2, 3])) if k in support else 0
+        for k in range(max(support) + 1)
+    ]
+    if max(support) == 0:
+        return
+    t = symhess.rational_teacher(d, h, 0)
+    r = oracle(support, d, h)
+    assert exact_rank(coeffs, t.W, t.v, fast=False).rank == r
+    assert jacobian_rank(coeffs, t.W.tolist(), t.v.tolist()) == r
+
+
+@pytest.mark.parametrize(
+    "support, d, h, rank, name",
+    [
+        ({0, 1, 2, 3, 4}, 2, 5, 14, "homogenized_ah"),  # AH(3, 4, 5) in d + 1 = 3 variables
+        ({0, 1, 2, 3}, 4, 7, 34, "homogenized_ah"),  # AH(5, 3, 7)
+        ({2, 3}, 4, 6, 29, "homogenized_ah"),  # AH(5, 3, 7) - 5
+        ({2, 3, 4}, 2, 4, 11, "homogenized_ah"),  # AH(3, 4, 5) - 3
+        ({2, 3, 4}, 3, 8, 30, "homogenized_ah"),  # AH(4, 4, 9) - 4
+        ({1, 3}, 5, 6, 35, "partition"),  # {1} + {3}: 5 + 30 (P = 36)
+        ({1, 5}, 4, 8, 36, "partition"),  # {1} + {5}: 4 + 32 (P = 40)
+        ({0, 2, 3, 4}, 3, 8, 31, "partition"),  # {0} + {2, 3, 4}: 1 + 30
+        ({2, 4}, 3, 5, 19, "product"),  # q (a + q') through 5 points
+        ({0, 2, 4}, 2, 3, 8, "product"),  # the square of the even conic through +-w_1..3
+        ({0, 2, 4}, 3, 5, 19, "product"),
+    ],
+)
+def test_ranks_below_every_older_bound(support, d, h, rank, name):
+    """Points where the rank falls below params, hockey-stick, degree support, eq. (14) and
+    Alexander-Hirschowitz; the oracle's rank is what the new prediction says."""
+    assert oracle(support, d, h) == rank
+    preds = by_name(predictions(support_coeffs(support), d, h))
+    older = [
+        q.value for n, q in preds.items() if n not in ("homogenized_ah", "product", "partition")
+    ]
+    assert rank < min(older)
+    assert preds[name].value == rank == upper_bound(list(preds.values()))
+
+
+def test_blocks_reproduce_published_counts():
+    """{1, 2} and {0, 1, 2} through AH in d + 1 variables are eq. (14); products of two
+    quadrics through the points find exactly the quartic cases of the AH list."""
+    for d in range(1, 9):
+        for h in range(1, 9):
+            assert block_rank({1, 2}, d, h) == quadratic_rank(d, h)
+            assert block_rank({0, 1, 2}, d, h) == quadratic_rank(d, h, True)
+            assert block_rank({0, 1}, d, h) == d + 1 and block_rank({0}, d, h) == 1
+            if product_bound({4}, d, h) is not None:
+                assert min(product_bound({4}, d, h), h * d) == monomial_rank(d, 4, h)
+    quartic = {(d, h) for d, k, h in DEFECTIVE if k == 4}
+    found = set()
+    for d in range(1, 10):
+        for h in range(1, 50):
+            b = product_bound({4}, d, h)
+            if b is not None and b < min(h * d, comb(d + 3, 4)):
+                found.add((d, h))
+    assert found == quartic
+
+
+def test_partition_bound_enumerates_set_partitions():
+    """The subset recursion equals a brute force over every set partition (Bell numbers)."""
+
+    def partitions(items):
+        if not items:
+            yield []
+            return
+        first, rest = items[0], items[1:]
+        for p in partitions(rest):
+            for i in range(len(p)):
+                yield p[:i] + [[first, *p[i]]] + p[i + 1 :]
+            yield [[first], *p]
+
+    assert sum(1 for _ in partitions(list(range(6)))) == 203
+    for support in [(1, 3), (0, 1, 4), (0, 2, 3, 4), (0, 1, 2, 3, 4, 5)]:
+        for d, h in [(2, 5), (3, 8), (5, 6), (4, 7)]:
+            brute = min(sum(block_bound(b, d, h) for b in p) for p in partitions(list(support)))
+            assert partition_bound(support, d, h) == brute
+
+
+def test_every_prediction_name_is_listed():
+    names = set()
+    for coeffs in ([0, 1], [1, 1, 1], [0, 0, 1, 1], [0, 1, 0, 1], [0, 0, 1, 0, 1], [1, 1]):
+        for d, h in [(1, 1), (3, 5), (5, 6), (2, 3)]:
+            names |= {q.name for q in predictions(coeffs, d, h)}
+    assert names <= set(PREDICTION_NAMES) and {"homogenized_ah", "partition"} <= names

@@ -1,0 +1,218 @@
+"""One point of a sweep: its key, the task a worker receives, the result it sends back.
+
+A point is one rank computation: an activation, a shape ``(d, h)``, a teacher drawn from a
+seed, and one rank method. Its :class:`PointKey` is the store's unique key, so a point is
+computed and stored once, whatever the sweeps that ask for it. The computation is
+:func:`symhess.rank.measure.rank_report` on :func:`symhess.rank.measure.rational_teacher`;
+this module packs its outcome into a picklable :class:`PointResult` that travels from a
+worker process (pool or Dask) to the one writer of the store.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+
+from ..activation import Activation
+from ..rank.grid import status_of
+from ..rank.measure import RATIONAL_BITS, rank_report, rational_teacher
+from ..rank.theory import best, upper_bound
+
+TEACHER = f"rational-normal-2^-{RATIONAL_BITS}"
+"""How the teacher is drawn from the seed: :func:`symhess.rank.measure.rational_teacher` with
+its defaults. Part of the key, so that rows of another teacher distribution never collide."""
+
+ROUTES = ("mod-p", "Q", "tolerance")
+STATUSES = ("exact", "saturated", "below", "MISMATCH")
+
+
+def symhess_version() -> str:
+    """The installed symhess version (``"unknown"`` in a source tree never installed)."""
+    try:
+        return version("symhess")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@dataclass(frozen=True, order=True)
+class PointKey:
+    """The unique key of a stored point.
+
+    Attributes
+    ----------
+    activation : str
+        :attr:`symhess.activation.Activation.canonical`, e.g. ``"poly(0, 1, 0, 1)"``.
+    biases : bool
+        Hidden-unit biases (reserved: the rank code has none yet, always False).
+    d, h : int
+    teacher : str
+        :data:`TEACHER`.
+    seed : int
+        Seed of the teacher and of the exact route's prime.
+    method : {"float", "mpmath", "exact"}
+    dps : int
+        Digits for ``"mpmath"``; 0 for the other methods (never NULL, which SQLite's UNIQUE
+        would treat as different from itself).
+    """
+
+    activation: str
+    biases: bool
+    d: int
+    h: int
+    teacher: str
+    seed: int
+    method: str
+    dps: int
+
+
+@dataclass(frozen=True)
+class PointTask:
+    """What a worker needs to compute one point (picklable)."""
+
+    act: Activation
+    d: int
+    h: int
+    seed: int
+    method: str
+    dps: int = 0
+    kernel_dirs: tuple | None = None
+    biases: bool = False
+
+    @property
+    def params(self) -> int:
+        return self.h * self.d + self.h
+
+    @property
+    def key(self) -> PointKey:
+        return PointKey(
+            self.act.canonical,
+            self.biases,
+            self.d,
+            self.h,
+            TEACHER,
+            self.seed,
+            self.method,
+            self.dps if self.method == "mpmath" else 0,
+        )
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """A computed point, as it is stored.
+
+    Attributes
+    ----------
+    key : PointKey
+    label : str
+        Readable activation, e.g. ``"z**3 + z"``.
+    support : str or None
+        Degrees with a non-zero coefficient, e.g. ``"1,3"``; None for a non-polynomial.
+    params, rank : int
+    decided : bool
+        Exact: always; floating point: the gap separated the zeros.
+    route : {"mod-p", "Q", "tolerance"}
+        :attr:`symhess.rank.measure.MethodRank.route`.
+    generic : bool
+        Proven equal to the generic rank: exact, and equal to a proven upper bound. A rank
+        below every bound is exact for *this* teacher and a lower bound for the generic one.
+    detail : str
+        The method's own one-line account.
+    gap_ratio, gap_below : float, int or None
+    status : {"exact", "saturated", "below", "MISMATCH"}
+        :func:`symhess.rank.grid.status_of` for this method alone (methods that disagree are
+        found by a query across rows: the ``disagreements`` view).
+    predictions : tuple of (name, value, kind, holds, source)
+    best : (name, value, kind)
+    seconds : float
+        Wall time of the rank computation in the worker.
+    worker : str
+        ``host:pid`` of the worker.
+    version : str
+        symhess version of the worker.
+    """
+
+    key: PointKey
+    label: str
+    support: str | None
+    params: int
+    rank: int
+    decided: bool
+    route: str
+    generic: bool
+    detail: str
+    gap_ratio: float | None
+    gap_below: int | None
+    status: str
+    predictions: tuple
+    best: tuple
+    seconds: float
+    worker: str
+    version: str
+
+    @property
+    def deterministic(self) -> tuple:
+        """Everything but timing and provenance: equal for two runs of the same point."""
+        return (
+            self.key,
+            self.label,
+            self.support,
+            self.params,
+            self.rank,
+            self.decided,
+            self.route,
+            self.generic,
+            self.status,
+            self.predictions,
+            self.best,
+        )
+
+
+def support_of(act: Activation) -> str | None:
+    """``"0,1,3"``: the degrees with a non-zero coefficient; None for a non-polynomial."""
+    if act.coefficients is None:
+        return None
+    return ",".join(str(k) for k, s in enumerate(act.coefficients) if s != 0)
+
+
+def compute(task: PointTask) -> PointResult:
+    """Compute one point with symhess's rank code, in whatever process runs it."""
+    if task.biases:  # the key reserves the column; the rank code has no biases yet
+        raise NotImplementedError("ranks with biases are not implemented")
+    t = rational_teacher(task.d, task.h, task.seed)
+    start = time.perf_counter()
+    r = rank_report(
+        task.act,
+        t.W,
+        t.v,
+        (task.method,),
+        dps=task.dps or 50,
+        kernel_dirs=list(task.kernel_dirs) if task.kernel_dirs else None,
+        seed=task.seed,
+        show_progress=False,
+    )
+    seconds = time.perf_counter() - start
+    m = r.results[task.method]
+    preds = r.predictions
+    b = best(preds)
+    return PointResult(
+        key=task.key,
+        label=task.act.short,
+        support=support_of(task.act),
+        params=m.params,
+        rank=m.rank,
+        decided=m.decided,
+        route=m.route,
+        generic=task.method == "exact" and m.rank == upper_bound(preds),
+        detail=m.detail,
+        gap_ratio=None if m.gap_ratio is None else float(m.gap_ratio),
+        gap_below=None if m.gap_below is None else int(m.gap_below),
+        status=status_of({task.method: m.rank}, m.rank, preds),
+        predictions=tuple((q.name, q.value, q.kind, q.holds(m.rank), q.source) for q in preds),
+        best=(b.name, b.value, b.kind),
+        seconds=seconds,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        version=symhess_version(),
+    )
