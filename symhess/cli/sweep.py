@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..kernels import resolve
 from ..rank.grid import parse_range, sweep
+from ..rank.measure import check_methods
 from ..report.plot import pyplot
 from ..report.sweep import plot_heatmap, table_lines, write_csv
 from .options import (
@@ -25,13 +26,25 @@ def cmd_sweep(args):
             check_output(path, args.force)
     if args.plot is not None:
         pyplot()  # fail before the work if matplotlib is missing
-    act = resolve(args.expr, args.kernels).activation
-    methods = methods_of(args.method, act.is_polynomial)
+    kern = resolve(args.expr, args.kernels)
+    act, methods, notes = check_methods(
+        kern, methods_of(args.method, kern), args.dps, args.kernels, args.prec
+    )
     s = DEFAULT_SEED if args.seed is None else args.seed
     rows = sweep(
-        act, ds, hs, methods, seed=s, dps=args.dps, jobs=args.jobs, kernel_dirs=args.kernels
+        act,
+        ds,
+        hs,
+        methods,
+        seed=s,
+        dps=args.dps,
+        prec=args.prec,
+        jobs=args.jobs,
+        kernel_dirs=args.kernels,
     )
     print(f"activation  sigma(z) = {act.short}; method {', '.join(methods)}; seed {s}")
+    for note in notes:
+        print(f"note        {note}")
     print("\n".join(table_lines(rows)))
     if args.out is not None:
         write_csv(rows, methods, args.out, force=args.force)

@@ -352,4 +352,3 @@ def resolve_relu(act: Activation) -> ReluKernels | None:
     if act.relu_family is None:
         return None
     return ReluKernels(act)
-
