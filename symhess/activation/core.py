@@ -224,6 +224,10 @@ def _non_polynomial(source: str, expr: sympy.Expr) -> Activation:
     # SymPy turns sqrt(z**2) into Abs(z): the grammar alone cannot tell what is smooth.
     rough = sorted(str(e.func) for e in expr.atoms(*_NOT_SMOOTH))
     if not rough:
+        if expr.is_polynomial(Z):  # functions that cancelled, e.g. leaky_relu(z, 1) = z
+            coeffs = sympy.Poly(expr, Z).all_coeffs()[::-1]
+            if all(c.is_Rational for c in coeffs):
+                return _from_coefficients([Fraction(int(c.p), int(c.q)) for c in coeffs], source)
         return Activation(source=source, expr=expr, coefficients=None)
     family = relu_family(expr)
     if family is None:

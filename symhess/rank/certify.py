@@ -19,11 +19,13 @@ which are then positive - Sylvester's criterion). That proves
 * every non-zero eigenvalue of ``H`` exceeds ``tau``: with ``H N = 0`` the complement of
   ``span N`` is invariant, ``A = H - tau I`` there, and it holds every non-zero eigenvalue.
 
-``gamma`` and ``tau`` are chosen from a float64 look at the midpoints (``tau`` half the
-smallest eigenvalue beyond the ``k`` expected zeros, ``gamma`` so that ``gamma N N^T`` has the
-scale of ``H``), but the proof does not depend on how they were chosen. A pivot whose ball
-contains 0 means the precision was too low: the result says so, with the precision to try
-next, and claims nothing.
+``gamma`` and ``tau`` are chosen from a float64 look at the midpoints (``gamma`` so that
+``gamma N N^T`` has the scale of ``H``; ``tau`` half the smallest eigenvalue beyond the ``k``
+expected zeros when float64 can see it, i.e. above ``1000 P eps max|lambda|``, and otherwise,
+or when that fails, ``2^(-prec/2) max|lambda|``), but the proof does not depend on how they
+were chosen. When no ``tau`` can be proved - a pivot's ball contains 0, or is negative even for
+the smallest ``tau`` - the result says "not certified" with the precision to try next
+(more bits shrink the balls and the smallest ``tau``), and claims nothing.
 """
 
 from __future__ import annotations
@@ -135,25 +137,19 @@ def certify_rank(H: np.ndarray, null_basis=None, *, tau: float | None = None) ->
     mid = np.array([[float(x.mid()) for x in row] for row in H])
     lam = np.linalg.eigvalsh((mid + mid.T) / 2)
     scale = float(np.max(np.abs(lam)))
+    if not scale > 0:
+        raise SymhessError("H is zero: there is no rank to certify")
+    floor = _dyadic_below(scale * 2.0 ** -(prec // 2))
     if tau is None:
         estimate = float(np.sort(np.abs(lam))[k])
-        if not estimate > 0:
-            return RankCertificate(
-                False,
-                P - k,
-                P,
-                0.0,
-                0.0,
-                prec,
-                0,
-                None,
-                "not certified: H looks singular beyond the known null directions",
-            )
-        tau = _dyadic_below(estimate / 2)
+        visible = estimate > 1000 * P * np.finfo(np.float64).eps * scale
+        taus = [_dyadic_below(estimate / 2), floor] if visible else [floor]
     elif not (np.isfinite(tau) and tau > 0):
         raise SymhessError(f"tau must be a positive number, got {tau!r}")
+    else:
+        taus = [float(tau)]
     gamma = 0.0
-    A = H.copy()
+    base = H.copy()
     if k:
         Nf = np.array(
             [[float(x.mid()) if isinstance(x, flint.arb) else float(x) for x in row] for row in N]
@@ -161,39 +157,42 @@ def certify_rank(H: np.ndarray, null_basis=None, *, tau: float | None = None) ->
         smallest = float(np.linalg.eigvalsh(Nf.T @ Nf)[0])
         if not smallest > 0:
             raise SymhessError("the null basis is not linearly independent")
-        gamma = _dyadic_above(max(scale, tau) / smallest)
+        gamma = _dyadic_above(scale / smallest)
         Nb = np.vectorize(_ball, otypes=[object])(N)
-        A = A + flint.arb(gamma) * Nb.dot(Nb.T)
-    t = flint.arb(tau)
-    for i in range(P):
-        A[i, i] = A[i, i] - t
-    pivots, smallest_pivot, failed = _ldl(A)
-    if failed is None:
-        what = "full rank" if k == 0 else f"rank = P - {k}"
-        return RankCertificate(
-            True,
-            P - k,
-            P,
-            tau,
-            gamma,
-            prec,
-            P,
-            smallest_pivot,
-            f"{what} proved at {prec} bits: L D L^T of H + gamma N N^T - tau I has every "
-            f"pivot certainly positive, so every non-zero eigenvalue exceeds {tau:.3g}",
-        )
+        base = base + flint.arb(gamma) * Nb.dot(Nb.T)
+    what = "full rank" if k == 0 else f"rank = P - {k}"
+    for tau in taus:
+        A = base.copy()
+        t = flint.arb(tau)
+        for i in range(P):
+            A[i, i] = A[i, i] - t
+        pivots, smallest_pivot, failed = _ldl(A)
+        if failed is None:
+            return RankCertificate(
+                True,
+                P - k,
+                P,
+                tau,
+                gamma,
+                prec,
+                P,
+                smallest_pivot,
+                f"{what} proved at {prec} bits: L D L^T of H + gamma N N^T - tau I has every "
+                f"pivot certainly positive, so every non-zero eigenvalue exceeds {tau:.3g}",
+            )
     j, piv = failed
     if piv.contains(0):
-        reason = (
-            f"not certified at {prec} bits: pivot {j + 1} of {P} is a ball containing 0 "
-            f"({float(piv.mid()):.3g} +- {float(piv.rad()):.1g}); try {2 * prec} bits"
+        why = (
+            f"pivot {j + 1} of {P} is a ball containing 0 ({float(piv.mid()):.3g} "
+            f"+- {float(piv.rad()):.1g})"
         )
     else:
-        reason = (
-            f"not certified: pivot {j + 1} of {P} is certainly negative, so H + gamma N N^T - "
-            f"tau I is not positive definite: the rank is below P - {k} or an eigenvalue is "
-            f"at most tau = {tau:.3g}"
+        why = (
+            f"pivot {j + 1} of {P} is certainly negative for tau = {tau:.3g}: H has more than "
+            f"{k} zero eigenvalues or one at most {tau:.3g}"
         )
+    hint = f"; try {2 * prec} bits" if tau == floor else "; try a smaller tau"
+    reason = f"not certified at {prec} bits ({what} claimed): {why}{hint}"
     return RankCertificate(False, P - k, P, tau, gamma, prec, pivots, smallest_pivot, reason)
 
 
