@@ -48,6 +48,7 @@ __all__ = [
     "pair_geometry",
     "pair_matrices",
     "relu_kernels",
+    "residual_blocks",
     "resolve_relu",
 ]
 
@@ -352,3 +353,53 @@ def resolve_relu(act: Activation) -> ReluKernels | None:
     if act.relu_family is None:
         return None
     return ReluKernels(act)
+
+
+# ----------------------------------------------------------------------------- residual
+def residual_blocks(W, v, Wt, vt, *, alpha, beta) -> tuple[np.ndarray, np.ndarray]:
+    """The residual part of the Hessian away from the optimum, per student neuron (float64).
+
+    With the residual ``r = f - f_t = sum_n c_n sigma(y_n . x)`` over ``Y = [W; Wt]``,
+    ``c = [v; -vt]`` (docs/theory.md, "Where the loss is (not) twice differentiable")::
+
+        rho_i = E[r sigma'(w_i . x) x] = sum_n c_n (w_i K20(w_i, y_n) + y_n K11(w_i, y_n))
+        R_i   = v_i E[r sigma''(w_i . x) x x^T]
+              = v_i beta^2 / (2 pi |w_i|) sum_n c_n (|q_in| (I - u_i u_i^T) + q_in q_in^T / |q_in|)
+
+    ``q_in = y_n - (y_n . u_i) u_i`` (the last term 0 where ``q_in = 0``). The full Hessian is
+    ``G + R`` with ``G`` the formula at the optimum evaluated at the student
+    (``symhess.hessian(act, W, v)``), ``R_Wv[(i, j), i] = rho_i[j]``, ``R_WW`` block ``(i, i)``
+    ``= R_i``, and ``R`` zero elsewhere.
+
+    Parameters
+    ----------
+    W : ndarray, shape (h, d)
+        Student rows, none zero (at ``w_i = 0`` the loss is not twice differentiable when
+        ``v_i != 0``: ``R_i`` grows like ``1 / |w_i|``).
+    v : ndarray, shape (h,)
+    Wt : ndarray, shape (h_t, d)
+    vt : ndarray, shape (h_t,)
+    alpha, beta : float
+
+    Returns
+    -------
+    rho : ndarray, shape (h, d)
+    R : ndarray, shape (h, d, d)
+        Every entry continuous wherever all student rows are non-zero (the loss is C^2 there).
+    """
+    W = np.asarray(W, dtype=np.float64)
+    Y = np.vstack([W, np.asarray(Wt, dtype=np.float64)])
+    c = np.concatenate([np.asarray(v, dtype=np.float64), -np.asarray(vt, dtype=np.float64)])
+    K = pair_matrices(W, Y, alpha=alpha, beta=beta)
+    rho = (K["K20"] @ c)[:, None] * W + (K["K11"] * c[None, :]) @ Y
+    U, r = K["U"], K["r"]
+    h, d = W.shape
+    Q = Y[None, :, :] - (U @ Y.T)[:, :, None] * U[:, None, :]  # q_in, (h, n, d)
+    qn = K["rv"][None, :] * K["sin"]  # |q_in| = |y_n| sin(theta_in), accurate near 0
+    weight = np.where(qn > 0, c[None, :] / np.where(qn > 0, qn, 1.0), 0.0)
+    outer = np.einsum("in,ina,inb->iab", weight, Q, Q)
+    iso = (c[None, :] * qn).sum(axis=1)
+    perp = np.eye(d)[None] - U[:, :, None] * U[:, None, :]
+    scale = np.asarray(v, dtype=np.float64) * beta * beta / (2 * np.pi * r)
+    R = scale[:, None, None] * (iso[:, None, None] * perp + outer)
+    return rho, (R + np.swapaxes(R, 1, 2)) / 2
