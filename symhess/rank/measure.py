@@ -200,9 +200,12 @@ def prime(seed: int = 0) -> int:
 
 
 def applicable_methods(kernels: Kernels) -> tuple[str, ...]:
-    """The rank methods that apply to these kernels, in :data:`METHODS` order: float and
-    mpmath always, exact for polynomials, certified for kernels in ball arithmetic."""
-    out = ["float", "mpmath"]
+    """The rank methods that apply to these kernels, in :data:`METHODS` order: float always,
+    mpmath for kernels that evaluate in it (not quadrature), exact for polynomials, certified
+    for kernels in ball arithmetic."""
+    out = ["float"]
+    if "mpmath" in kernels.systems:
+        out.append("mpmath")
     if kernels.activation.is_polynomial:
         out.append("exact")
     if "arb" in kernels.systems:

@@ -94,6 +94,8 @@ def rank_section(
             skipped.append("exact (not a polynomial activation)")
         elif m == "certified" and "arb" not in kern.systems:
             continue  # only kernels in ball arithmetic have it: nothing to say otherwise
+        elif m == "mpmath" and "mpmath" not in kern.systems:
+            skipped.append("mpmath (these kernels evaluate in float64 only)")
         elif P > ANALYZE_MAX_P[m]:
             skipped.append(f"{m} (P > {ANALYZE_MAX_P[m]}; run symhess rank)")
         elif not memory.fits(rank_bytes(P, m)):

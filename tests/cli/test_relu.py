@@ -54,6 +54,16 @@ def test_commands_accept_relu(argv, capsys):
     assert code == 0, err
 
 
+def test_analyze_and_rank_of_a_quadrature_activation(capsys):
+    # tanh's kernels are float64 only: analyze and rank --method all skip mpmath, saying so
+    code, out, err = run(["analyze", "tanh(z)", "--d", "3", "--h", "2"], capsys)
+    assert code == 0, err
+    assert "skipped: mpmath (these kernels evaluate in float64 only)" in out
+    code, out, err = run(["rank", "tanh(z)", "--d", "2", "--h", "2"], capsys)
+    assert code == 0, err
+    assert "float64" in out and "mpmath  " not in out
+
+
 def test_sweep_default_method_is_routed_to_certified(capsys):
     code, out, err = run(["sweep", "relu(z)", "--d", "2", "--h", "1:2", "--jobs", "1"], capsys)
     assert code == 0, err
