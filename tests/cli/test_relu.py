@@ -78,6 +78,7 @@ def test_sweep_default_method_is_routed_to_certified(capsys):
         (["rank", "erf(z)", "--d", "2", "--h", "2", "--method", "certified"], "ball arithmetic"),
         (["rank", "relu(z)", "--d", "2", "--h", "2", "--prec", "9000"], "--prec must be"),
         (["quadrature", "relu(z)"], "closed forms"),
+        (["generate", "abs(z)", "--name", "a"], "ReLU family .*nothing to generate"),
         (["hessian", "relu(z)", "--teacher", "ZERO", "--out", "h.npy"], "zero weight vector"),
     ],
 )
