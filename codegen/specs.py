@@ -66,6 +66,12 @@ def activation_spec(act: Activation, name: str) -> ModuleSpec:
     regenerate = f"symhess generate {_shell_quote(act.source)} --name {name} --force"
     if not act.is_polynomial:
         kernels = closed_forms.closed_form_kernels(act)
+        if act.relu_family is not None:
+            raise ValueError(
+                f"{act.source!r} is in the ReLU family alpha*z + beta*relu(z): its kernels are "
+                "closed forms built into symhess (symhess.kernels.relu, with the exact handling "
+                "of parallel pairs a generated module cannot give); nothing to generate"
+            )
         if kernels is None:
             raise ValueError(
                 f"{act.source!r} has no closed-form kernels to generate (only polynomials "

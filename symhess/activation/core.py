@@ -1,7 +1,9 @@
 """Activations: what the user typed, made exact and canonical.
 
-An :class:`Activation` carries the SymPy expression in ``z``, and for polynomials the exact
-rational coefficients ``s_0 .. s_p`` of ``sigma(z) = sum_n s_n z^n``. Its
+An :class:`Activation` carries the SymPy expression in ``z``, for polynomials the exact
+rational coefficients ``s_0 .. s_p`` of ``sigma(z) = sum_n s_n z^n``, and for the ReLU family
+``sigma(z) = alpha z + beta relu(z)`` (relu, leaky_relu, abs and their linear combinations)
+the pair ``(alpha, beta)``. Its
 :attr:`~Activation.canonical` form and :attr:`~Activation.hash` identify it to the kernel
 registry: two spellings of the same polynomial share them.
 """
@@ -21,6 +23,7 @@ from ..errors import SymhessError
 from . import grammar
 from .functions import PRIMITIVES
 from .grammar import MAX_DEGREE, Z
+from .piecewise import KINKED, relu_family
 
 __all__ = ["Activation", "activation", "canonical_text", "short_hash"]
 
@@ -31,6 +34,7 @@ def short_hash(text: str) -> str:
 
 
 _NAMES = {p.sympy_class: name for name, p in PRIMITIVES.items() if p.sympy_class is not None}
+_KINKED_NAMES = {sympy.Max: "max", sympy.Min: "min", sympy.Abs: "abs"}
 
 
 def canonical_text(expr: sympy.Expr) -> str:
@@ -59,6 +63,9 @@ def canonical_text(expr: sympy.Expr) -> str:
     name = _NAMES.get(type(expr))
     if name is not None:
         return f"{name}({canonical_text(expr.args[0])})"
+    name = _KINKED_NAMES.get(type(expr))
+    if name is not None:
+        return f"{name}(" + ", ".join(sorted(canonical_text(a) for a in expr.args)) + ")"
     raise SymhessError(f"no canonical form for {sympy.sstr(expr)!r} ({type(expr).__name__})")
 
 
@@ -74,11 +81,15 @@ class Activation:
         ``sigma`` as a SymPy expression in :data:`symhess.activation.grammar.Z`.
     coefficients : tuple of Fraction or None
         ``(s_0, ..., s_p)`` with ``s_p != 0`` for a polynomial; ``None`` otherwise.
+    relu_family : tuple of sympy.Expr or None
+        ``(alpha, beta)``, ``beta != 0``, when ``sigma(z) = alpha z + beta relu(z)`` (relu,
+        leaky_relu, abs and their linear combinations); ``None`` otherwise.
     """
 
     source: str
     expr: sympy.Expr
     coefficients: tuple[Fraction, ...] | None
+    relu_family: tuple[sympy.Expr, sympy.Expr] | None = None
 
     @property
     def is_polynomial(self) -> bool:
@@ -93,7 +104,8 @@ class Activation:
     def canonical(self) -> str:
         """A spelling-independent text form.
 
-        ``poly(s0, s1, ...)`` for polynomials; for other activations
+        ``poly(s0, s1, ...)`` for polynomials; ``relu-family(alpha, beta)`` for the ReLU
+        family (so ``abs(z)`` and ``2*relu(z) - z`` share it); for other activations
         :func:`canonical_text` of the expression built by the grammar (symhess's own
         spelling, so that it does not change with SymPy's printers). SymPy's automatic
         simplification makes ``0.1*tanh(z) + z`` and ``z + tanh(z)/10`` the same, but not
@@ -102,6 +114,8 @@ class Activation:
         """
         if self.coefficients is not None:
             return "poly(" + ", ".join(str(s) for s in self.coefficients) + ")"
+        if self.relu_family is not None:
+            return "relu-family(" + ", ".join(canonical_text(x) for x in self.relu_family) + ")"
         return canonical_text(self.expr)
 
     @property
@@ -111,7 +125,9 @@ class Activation:
 
     @property
     def short(self) -> str:
-        """A readable form, e.g. ``z**2/2 + z``."""
+        """A readable form, e.g. ``z**2/2 + z`` or ``z/10 + 9*relu(z)/10``."""
+        if self.relu_family is not None:
+            return sympy.sstr(self.expr.subs(sympy.Max(Z, 0), sympy.Symbol("relu(z)")))
         return sympy.sstr(self.expr)
 
     def __str__(self) -> str:
@@ -199,17 +215,37 @@ def activation(spec: str | Sequence | Activation) -> Activation:
     )
 
 
-_NOT_SMOOTH = (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.DiracDelta, sympy.Piecewise)
+_NOT_SMOOTH = (*KINKED, sympy.Piecewise)
 
 
 def _non_polynomial(source: str, expr: sympy.Expr) -> Activation:
     if not expr.has(Z):
         raise SymhessError(f"activation {source!r} is constant: it does not depend on z")
-    # SymPy turns sqrt(z**2) into Abs(z): the grammar alone cannot rule that out.
+    # SymPy turns sqrt(z**2) into Abs(z): the grammar alone cannot tell what is smooth.
     rough = sorted(str(e.func) for e in expr.atoms(*_NOT_SMOOTH))
-    if rough:
+    if not rough:
+        if expr.is_polynomial(Z):  # functions that cancelled, e.g. leaky_relu(z, 1) = z
+            coeffs = sympy.Poly(expr, Z).all_coeffs()[::-1]
+            if all(c.is_Rational for c in coeffs):
+                return _from_coefficients([Fraction(int(c.p), int(c.q)) for c in coeffs], source)
+        return Activation(source=source, expr=expr, coefficients=None)
+    family = relu_family(expr)
+    if family is None:
         raise SymhessError(
             f"activation {source!r} is {sympy.sstr(expr)}, which is not differentiable "
-            f"everywhere ({rough[0]}); the Hessian's kernels need three derivatives of sigma"
+            f"everywhere ({rough[0]}) and not of the form alpha*z + beta*relu(z): symhess has "
+            "exact kernels for relu, leaky_relu, abs and their linear combinations only "
+            "(positively homogeneous: no constant term, no bias inside, no products); any "
+            "other activation needs three derivatives of sigma as functions (Stein's lemma)"
         )
-    return Activation(source=source, expr=expr, coefficients=None)
+    alpha, beta = family
+    if beta == 0:  # the kinks cancel, e.g. relu(z) - relu(-z) = z
+        if alpha.is_Rational:
+            return _from_coefficients([Fraction(0), Fraction(int(alpha.p), int(alpha.q))], source)
+        return Activation(source=source, expr=alpha * Z, coefficients=None)
+    return Activation(
+        source=source,
+        expr=alpha * Z + beta * sympy.Max(Z, 0),
+        coefficients=None,
+        relu_family=(alpha, beta),
+    )

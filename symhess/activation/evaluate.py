@@ -2,9 +2,11 @@
 
 No ``lambdify``, ``eval`` or generated source: each SymPy node becomes a small numpy closure
 once, and only the node types below are accepted - numbers, ``pi``, ``E``, ``z``, sums,
-products, powers, and the primitives of the function table
-(:data:`symhess.activation.functions.PRIMITIVES`; ``sqrt`` is a power). Anything else is
-refused with a one-line error naming it.
+products, powers, the primitives of the function table
+(:data:`symhess.activation.functions.PRIMITIVES`; ``sqrt`` is a power) and the non-smooth
+functions of piecewise-linear activations and their first derivatives
+(:data:`~symhess.activation.functions.PIECEWISE`: ``Max``, ``Abs``, ``Heaviside``, ...).
+Anything else (a Dirac delta, for one) is refused with a one-line error naming it.
 
 :func:`derivative_evaluator` compiles ``sigma, sigma', ..., sigma^(k)`` with one
 common-subexpression pass, so e.g. ``tanh(z)`` is computed once per point for all four.
@@ -18,7 +20,7 @@ import numpy as np
 import sympy
 
 from ..errors import SymhessError
-from .functions import PRIMITIVES
+from .functions import PIECEWISE, PRIMITIVES
 from .grammar import Z
 
 __all__ = ["derivative_evaluator"]
@@ -62,6 +64,10 @@ def _compile(expr: sympy.Expr, known: set[sympy.Symbol]) -> Closure:
     if func is not None:
         (arg,) = (_compile(a, known) for a in expr.args)
         return lambda env: func(arg(env))
+    func = PIECEWISE.get(type(expr))
+    if func is not None:
+        args = [_compile(a, known) for a in expr.args]
+        return lambda env: func(*(a(env) for a in args))
     raise SymhessError(f"cannot evaluate {sympy.sstr(expr)!r} numerically ({type(expr).__name__})")
 
 

@@ -7,14 +7,15 @@ or ``sympify``)::
     term   := unary (('*' | '/') unary)*
     unary  := ('+' | '-') unary | power
     power  := atom ('**' unary)?            right-associative, as in Python
-    atom   := NUMBER | 'z' | NAME '(' expr ')' | '(' expr ')'
+    atom   := NUMBER | 'z' | NAME '(' expr (',' expr)? ')' | '(' expr ')'
 
 Numbers are decimal literals (``3``, ``0.1``, ``2.5e-3``) and are kept exact: ``0.1`` is
 1/10. Names are the variable ``z`` and the constants and functions of the function table
 (:mod:`symhess.activation.functions`): ``pi``; ``erf, tanh, sin, cos, exp, sigmoid, gelu,
-sqrt``, each of one argument, freely combined with polynomials (``z + 0.1*tanh(z)``,
-``erf(z/sqrt(2))``). Functions refused on purpose (``abs``, ``relu``, ...) are refused with
-the reason the table gives.
+sqrt, relu, abs``, each of one argument, and ``leaky_relu(x, a)`` with a constant slope
+``a``, freely combined with polynomials (``z + 0.1*tanh(z)``, ``erf(z/sqrt(2))``,
+``z + relu(z)``). Functions refused on purpose (``max``, ``sign``, ...) are refused with the
+reason the table gives.
 
 The parser produces a small syntax tree; :func:`to_polynomial` evaluates a tree without
 functions or constants exactly into rational coefficients (with the degree checked before
@@ -32,7 +33,7 @@ from fractions import Fraction
 import sympy
 
 from ..errors import SymhessError
-from .functions import CONSTANTS, GRAMMAR, REFUSED
+from .functions import CONSTANTS, GRAMMAR, GRAMMAR2, REFUSED
 
 MAX_DEGREE = 8
 """Largest polynomial degree symhess accepts (the shipped kernel families cover 1..8)."""
@@ -80,7 +81,7 @@ class Bin:
 @dataclass(frozen=True)
 class Call:
     name: str
-    arg: Node
+    args: tuple  # of Node: one for GRAMMAR functions, two for GRAMMAR2
 
 
 Node = Num | Var | Const | Neg | Bin | Call
@@ -218,13 +219,22 @@ class _Parser:
             if tok.text.lower() in REFUSED:
                 raise _fail(self.text, REFUSED[tok.text.lower()])
             if self.tok.kind == "op" and self.tok.text == "(":
-                if tok.text not in GRAMMAR:
-                    known = ", ".join(sorted(GRAMMAR)) or "none yet"
+                if tok.text not in GRAMMAR and tok.text not in GRAMMAR2:
+                    known = ", ".join(sorted([*GRAMMAR, *GRAMMAR2])) or "none yet"
                     raise _fail(self.text, f"unknown function {tok.text!r} (known: {known})")
                 self.advance()
-                arg = self.nested(self.expr)
+                args = [self.nested(self.expr)]
+                if tok.text in GRAMMAR2:
+                    if not (self.tok.kind == "op" and self.tok.text == ","):
+                        raise _fail(
+                            self.text,
+                            f"{tok.text} takes two arguments, e.g. {tok.text}(z, 0.1) "
+                            f"{self.where(self.tok)}",
+                        )
+                    self.advance()
+                    args.append(self.nested(self.expr))
                 self.expect(")")
-                return Call(tok.text, arg)
+                return Call(tok.text, tuple(args))
             if tok.text in CONSTANTS:
                 return Const(tok.text)
             raise _fail(self.text, f"unknown name {tok.text!r}; the variable is 'z'")
@@ -398,7 +408,14 @@ def _sympy(node: Node, text: str) -> sympy.Expr:
     if isinstance(node, Neg):
         return -_sympy(node.operand, text)
     if isinstance(node, Call):
-        return GRAMMAR[node.name](_sympy(node.arg, text))
+        args = [_sympy(a, text) for a in node.args]
+        if node.name in GRAMMAR2:
+            if args[1].has(Z):
+                raise _fail(text, f"the second argument of {node.name} must not depend on z")
+            if not args[1].is_real:
+                raise _fail(text, f"the second argument of {node.name} must be a real number")
+            return GRAMMAR2[node.name](*args)
+        return GRAMMAR[node.name](*args)
     left, right = _sympy(node.left, text), _sympy(node.right, text)
     if node.op == "+":
         return left + right

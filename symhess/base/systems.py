@@ -2,11 +2,15 @@
 
 ``"float64"`` uses numpy float arrays; ``"mpmath"`` uses ``mpmath.mpf`` at the current
 ``mpmath.mp.dps`` in numpy object arrays; ``"fraction"`` and ``"fmpq"`` are exact
-(``fractions.Fraction``, python-flint ``fmpq``) in object arrays.
+(``fractions.Fraction``, python-flint ``fmpq``) in object arrays. ``"arb"`` is ball
+arithmetic (python-flint ``arb`` at ``flint.ctx.prec`` bits, set with :func:`arb_precision`):
+every number is an interval that provably contains the exact value; it exists for
+certificates (:mod:`symhess.rank.certify`) and only kernels that declare it evaluate in it.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from fractions import Fraction
 
 import flint
@@ -15,14 +19,46 @@ import numpy as np
 
 from ..errors import SymhessError
 
-SYSTEMS = ("float64", "mpmath", "fraction", "fmpq")
+SYSTEMS = ("float64", "mpmath", "fraction", "fmpq", "arb")
 EXACT = ("fraction", "fmpq")
+POINT_SYSTEMS = ("float64", "mpmath", "fraction", "fmpq")
+"""The systems of numbers without a radius: what a kernel module supports unless it says
+otherwise (balls need enclosures of every operation, which generated modules do not claim)."""
+
+MIN_PREC = 64
+MAX_PREC = 4096
 
 
 def check_system(system: str) -> str:
     if system not in SYSTEMS:
         raise SymhessError(f"unknown number system {system!r}; choose one of {', '.join(SYSTEMS)}")
     return system
+
+
+def check_prec(prec) -> int:
+    """``prec`` as an int, if it is between :data:`MIN_PREC` and :data:`MAX_PREC` bits."""
+    if (
+        isinstance(prec, bool)
+        or not isinstance(prec, (int, np.integer))
+        or not MIN_PREC <= prec <= MAX_PREC
+    ):
+        raise SymhessError(
+            f"the ball-arithmetic precision must be an integer from {MIN_PREC} to {MAX_PREC} "
+            f"bits, got {prec!r}"
+        )
+    return int(prec)
+
+
+@contextmanager
+def arb_precision(prec: int):
+    """Run the block with python-flint's ``arb`` at ``prec`` bits, then restore the old value."""
+    prec = check_prec(prec)
+    saved = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        yield prec
+    finally:
+        flint.ctx.prec = saved
 
 
 def _rational(x) -> Fraction:
@@ -44,17 +80,28 @@ def _rational(x) -> Fraction:
 
 
 def scalar(x, system: str):
-    """One number in ``system``; floats enter exact systems with their exact binary value."""
+    """One number in ``system``; floats enter exact systems with their exact binary value.
+
+    In ``"arb"`` the result is the smallest ball at the current precision that contains the
+    exact value (exact for floats when ``flint.ctx.prec >= 53``).
+    """
     if system == "float64":
         if isinstance(x, (Fraction, flint.fmpq)):
             r = _rational(x)
             return r.numerator / r.denominator  # correctly rounded, unlike float(p) / float(q)
+        if isinstance(x, flint.arb):
+            return float(x.mid())
         return float(x)
     if system == "mpmath":
         if isinstance(x, mpmath.mpf):
             return +x
         r = _rational(x)
         return mpmath.mpf(r.numerator) / r.denominator
+    if system == "arb":
+        if isinstance(x, flint.arb):
+            return x
+        r = _rational(x)
+        return flint.arb(flint.fmpq(r.numerator, r.denominator))
     r = _rational(x)
     if system == "fraction":
         return r

@@ -1,4 +1,5 @@
-"""``symhess figure N``: regenerate the seed paper's figure N (2-5) from fixed seeds."""
+"""``symhess figure N``: regenerate the seed paper's figure N (2-5), or figure 6 (ReLU next
+to erf), from fixed seeds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from ..report.figures import build
 from ..report.plot import save_figure
 from .options import check_plot
 
-NUMBERS = (2, 3, 4, 5)
+NUMBERS = (2, 3, 4, 5, 6)
 
 
 def _number(text):
@@ -17,20 +18,24 @@ def _number(text):
     except ValueError:
         value = None
     if value not in NUMBERS:
-        raise argparse.ArgumentTypeError(f"there is no figure {text!r}; choose one of 2, 3, 4, 5")
+        raise argparse.ArgumentTypeError(
+            f"there is no figure {text!r}; choose one of 2, 3, 4, 5, 6"
+        )
     return value
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "figure",
-        help="regenerate the paper's figures 2-5 as PNG (needs the plot extra)",
+        help="regenerate the paper's figures 2-5, and figure 6 (ReLU), as PNG (needs the "
+        "plot extra)",
         description="2: linear spectra against the chi-square x Marchenko-Pastur law (h >= d, "
         "h < d); 3: linear learning dynamics against the Hessian's prediction; 4: quadratic "
-        "spectra for growing d = h with the outlier; 5: erf spectra with the upper bulk. Fixed "
+        "spectra for growing d = h with the outlier; 5: erf spectra with the upper bulk; 6: relu "
+        "spectra for growing d = h next to erf's, and the closed form at W = I. Fixed "
         "seeds: the same command gives the same figure.",
     )
-    p.add_argument("number", type=_number, metavar="N", help="figure number: 2, 3, 4 or 5")
+    p.add_argument("number", type=_number, metavar="N", help="figure number: 2, 3, 4, 5 or 6")
     p.add_argument("--out", metavar="OUT.png", help="output file (default figureN.png)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--quick", action="store_true", help="reduced sizes, for a quick look")

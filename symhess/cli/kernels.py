@@ -17,7 +17,10 @@ def run(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("kernels", help="the six Gaussian kernels of a polynomial activation")
+    p = sub.add_parser(
+        "kernels",
+        help="the six Gaussian kernels of an activation with closed forms (polynomials, erf, relu)",
+    )
     p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'z + z**2/2'")
     p.add_argument("--latex", action="store_true", help="print LaTeX")
     p.add_argument(

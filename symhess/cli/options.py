@@ -10,9 +10,17 @@ from __future__ import annotations
 import argparse
 import math
 
+from ..base.systems import MAX_PREC, MIN_PREC
 from ..errors import SymhessError
 from ..files import refuse_overwrite
-from ..rank.measure import DEFAULT_DPS, MAX_DPS, METHODS, MIN_DPS
+from ..rank.measure import (
+    DEFAULT_DPS,
+    DEFAULT_PREC,
+    MAX_DPS,
+    METHODS,
+    MIN_DPS,
+    applicable_methods,
+)
 from ..report.plot import figure_format
 from ..teacher import DISTRIBUTIONS, load_teacher, sample_teacher
 
@@ -115,11 +123,15 @@ def seeds(text):
     return sorted(out)
 
 
-def methods_of(choice: str, is_polynomial: bool) -> tuple[str, ...]:
-    """``all`` means every method that applies (no exact rank for a non-polynomial)."""
+prec = integer("--prec", MIN_PREC, maximum=MAX_PREC)
+
+
+def methods_of(choice: str, kernels) -> tuple[str, ...]:
+    """``all`` means every method that applies to these kernels (no exact rank for a
+    non-polynomial, a certified one only for kernels in ball arithmetic)."""
     if choice != "all":
         return (choice,)
-    return METHODS if is_polynomial else tuple(m for m in METHODS if m != "exact")
+    return applicable_methods(kernels)
 
 
 # ----------------------------------------------------------------------------- groups
@@ -129,13 +141,21 @@ def add_method_options(p, default: str) -> None:
         "--method",
         choices=METHOD_CHOICES,
         default=default,
-        help=f"rank method (default: {default}; all = every method that applies)",
+        help=f"rank method (default: {default}; all = every method that applies; exact on "
+        "the ReLU family runs certified: its kernels are not rational)",
     )
     p.add_argument(
         "--dps",
         type=dps,
         default=DEFAULT_DPS,
         help=f"digits for --method mpmath (default {DEFAULT_DPS}, {MIN_DPS} to {MAX_DPS})",
+    )
+    p.add_argument(
+        "--prec",
+        type=prec,
+        default=DEFAULT_PREC,
+        help=f"bits of ball arithmetic for --method certified (default {DEFAULT_PREC}, "
+        f"{MIN_PREC} to {MAX_PREC})",
     )
 
 

@@ -18,11 +18,14 @@ from .options import (
 
 
 def cmd_rank(args):
-    act = resolve(args.expr, args.kernels).activation
-    methods = methods_of(args.method, act.is_polynomial)
+    kern = resolve(args.expr, args.kernels)
+    act = kern.activation
+    methods = methods_of(args.method, kern)
     s = DEFAULT_SEED if args.seed is None else args.seed
     t = rational_teacher(args.d, args.h, s)
-    report = rank_report(act, t.W, t.v, methods, dps=args.dps, kernel_dirs=args.kernels, seed=s)
+    report = rank_report(
+        kern, t.W, t.v, methods, dps=args.dps, prec=args.prec, kernel_dirs=args.kernels, seed=s
+    )
     if args.json:
         print(json.dumps(report_json(report)))
         return 0
@@ -33,7 +36,8 @@ def cmd_rank(args):
         "every method sees the same numbers)"
     )
     if args.method == "all" and not act.is_polynomial:
-        print("            (no exact rank: the activation is not a polynomial)")
+        instead = "; certified instead" if "certified" in methods else ""
+        print(f"            (no exact rank: the activation is not a polynomial{instead})")
     print()
     print("\n".join(report_lines(report)))
     return 0
@@ -42,12 +46,13 @@ def cmd_rank(args):
 def register(sub):
     p = sub.add_parser(
         "rank",
-        help="Hessian rank (float64, mpmath, exact) against every theoretical count",
+        help="Hessian rank (float64, mpmath, exact, certified) against every theoretical count",
         description="The rank of the Hessian at the optimum for a random rational teacher, "
-        "measured in float64, in mpmath at --dps digits and exactly over Q, with each "
+        "measured in float64, in mpmath at --dps digits, exactly over Q (polynomials) and "
+        "proved in ball arithmetic at --prec bits (certified: the ReLU family), with each "
         "prediction (exact counts must equal the rank, bounds must not be exceeded). "
         "Predictions are judged against the most trustworthy rank measured: exact, else "
-        "mpmath, else float64.",
+        "certified, else mpmath, else float64.",
     )
     p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'z + z**3'")
     p.add_argument("--d", type=positive("--d"), required=True, help="input dimension")

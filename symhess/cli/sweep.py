@@ -11,6 +11,7 @@ from ..errors import SymhessError
 from ..files import atomic_write_text
 from ..kernels import resolve
 from ..rank.grid import parse_range
+from ..rank.measure import METHODS, check_methods
 from ..report.sweep import grids_csv_text, plot_heatmap, summary_lines, table_lines, write_csv
 from ..results import Store, grid_tasks, make_engine, run_tasks, sweep_rows
 from .options import (
@@ -66,10 +67,16 @@ def cmd_sweep(args):
         acts += parse_family(text).activations()
     if not acts:
         raise SymhessError("give an activation EXPR, or a family with --family TEXT")
-    tasks = []
+    tasks, notes = [], {}
     for act in acts:
-        methods = methods_of(args.method, act.is_polynomial)
-        tasks += grid_tasks([act], ds, hs, chosen, methods, dps=args.dps, kernel_dirs=args.kernels)
+        kern = resolve(act, args.kernels)
+        act, methods, said = check_methods(
+            kern, methods_of(args.method, kern), args.dps, args.kernels, args.prec
+        )
+        notes.setdefault(act.short, said)
+        tasks += grid_tasks(
+            [act], ds, hs, chosen, methods, dps=args.dps, prec=args.prec, kernel_dirs=args.kernels
+        )
     if args.plot is not None:
         if len({t.act.canonical for t in tasks}) > 1 or len(chosen) > 1:
             raise SymhessError("--plot draws one activation at one seed; drop --plot or narrow")
@@ -83,14 +90,19 @@ def cmd_sweep(args):
     finally:
         store.close()
     grids = sweep_rows(results)
-    every = tuple(m for m in ("float", "mpmath", "exact") if any(t.method == m for t in tasks))
+    every = tuple(m for m in METHODS if any(t.method == m for t in tasks))
     if len(grids) == 1:
         (label, _, seed), rows = next(iter(grids.items()))
         methods = tuple(m for m in every if m in rows[0].ranks)
         print(f"activation  sigma(z) = {label}; method {', '.join(methods)}; seed {seed}")
+        for note in notes.get(label, []):
+            print(f"note        {note}")
         print("\n".join(table_lines(rows)))
     else:
         print(f"{len(grids)} activation and seed grids, method {args.method}:")
+        for label, said in notes.items():
+            for note in said:
+                print(f"note        {label}: {note}")
         print("\n".join(summary_lines(grids)))
     if args.db is not None:
         print(
@@ -117,9 +129,11 @@ def register(sub):
         description="The rank at every grid point (each with its own random rational teacher), "
         "computed on all cores (or a Dask cluster), each point marked: equal to an exact "
         "prediction, reaching the smallest bound, below every bound, or a mismatch (a "
-        "prediction fails) or disagreement (methods differ). With --db every point is stored "
-        "the moment it is computed; the same command again skips what is stored (resume after "
-        "Ctrl-C or kill -9). Exit status 1 when any point is a mismatch or disagreement.",
+        "prediction fails), disagreement (methods differ) or undecided (the certified method "
+        "proved no rank: raise --prec). The ReLU family's exact rank is the certified one (ball "
+        "arithmetic). With --db every point is stored the moment it is computed; the same "
+        "command again skips what is stored (resume after Ctrl-C or kill -9). Exit status 1 "
+        "when any point is a mismatch, disagreement or undecided.",
     )
     p.add_argument(
         "expr", metavar="EXPR", nargs="*", help="activations in z, e.g. 'z + z**3' (several)"

@@ -17,6 +17,19 @@ the cost of writing ``H`` once. Blocks ``(i, k)`` and ``(k, i)`` are equal and u
 factors, and each element is ``z_0[j] (s_0 z_0[l]) + z_1[j] (s_1 z_1[l])``,
 so ``H`` comes out exactly symmetric without a symmetrising pass. In mpmath and exact
 arithmetic the formula above is used as is.
+
+For the ReLU family (kernel matrices with ``KB``, :mod:`symhess.kernels.relu`) the rank-2 part
+of a block is taken in its *bisector form* instead (docs/theory.md, "ReLU and piecewise-linear
+activations")::
+
+    v_i v_k KB (b b^T - n n^T) = sgn(v_i v_k) (y1 y1^T - y2 y2^T),
+    y1 = sqrt(|v_i v_k| KB) b,   y2 = sqrt(|v_i v_k| KB) n,
+
+``b = (u_i + u_k)/|u_i + u_k|`` and ``n = (u_i - u_k)/|u_i - u_k|`` for the unit rows ``u``:
+``KB = beta^2 sin(theta) / (2 pi)`` vanishes with the angle, so nothing is divided by a
+vanishing ``sin(theta)`` (``y2 = 0`` where ``u_i = u_k``), every entry is accurate to a few ulps
+at every angle, and ``y1, y2`` of ``(k, i)`` are ``y1, -y2`` of ``(i, k)`` bit for bit: ``H``
+stays exactly symmetric.
 """
 
 from __future__ import annotations
@@ -166,6 +179,23 @@ def _rank2_factors(W: np.ndarray, Bm: np.ndarray, G: np.ndarray):
     return Y, signs
 
 
+def _bisector_factors(K: dict[str, np.ndarray], vv: np.ndarray):
+    """``Y[i,k]`` (shape (2, d)) and signs ``S[i,k]`` (shape (2,)) with
+    ``Y^T diag(S) Y = v_i v_k KB (b b^T - n n^T)`` (the bisector form, module docstring)."""
+    U, S, Dn = K["U"], K["S"], K["Dn"]
+    scale = np.sqrt(np.abs(vv) * K["KB"])
+    c1 = np.where(S > 0, scale / np.where(S > 0, S, 1.0), 0.0)
+    c2 = np.where(Dn > 0, scale / np.where(Dn > 0, Dn, 1.0), 0.0)
+    h, d = U.shape
+    Y = np.empty((h, h, 2, d))
+    np.add(U[:, None, :], U[None, :, :], out=Y[:, :, 0, :])
+    Y[:, :, 0, :] *= c1[:, :, None]
+    np.subtract(U[:, None, :], U[None, :, :], out=Y[:, :, 1, :])
+    Y[:, :, 1, :] *= c2[:, :, None]
+    sgn = np.sign(vv)
+    return Y, np.stack([sgn, -sgn], axis=-1)
+
+
 def _assemble_float(K, W, v):
     h, d = W.shape
     hd = h * d
@@ -173,7 +203,10 @@ def _assemble_float(K, W, v):
     vv = np.multiply.outer(v, v)
     H = np.empty((P, P))
     blocks, diagonals = _block_views(H, h, d)
-    Y, signs = _rank2_factors(W, vv * K["K31"], vv * K["K22"])
+    if "KB" in K:
+        Y, signs = _bisector_factors(K, vv)
+    else:
+        Y, signs = _rank2_factors(W, vv * K["K31"], vv * K["K22"])
     Z = Y * signs[:, :, :, None]  # a sign flip is exact
     Yt = np.swapaxes(Y, -1, -2)
     # Each block product is too small for BLAS to thread, so split the batch over the cores
@@ -191,6 +224,23 @@ def _assemble_float(K, W, v):
     return H
 
 
+def _bisector_blocks_exact(K, vv):
+    """``v_i v_k KB (s s^T / |s|^2 - e e^T / |e|^2)`` per pair, ``[i, k, j, l]``, object arrays
+    (mpmath or arb), ``s, e = u_i +- u_k``; the ``e`` term is 0 where ``e = 0`` exactly."""
+    U, S, Dn = K["U"], K["S"], K["Dn"]
+    zero = Dn[0, 0]  # the diagonal: an exact 0 of the number system
+    one = S[0, 0] / 2
+    nonzero = np.frompyfunc(lambda x: not x == 0, 1, 1)
+    coef = vv * K["KB"]
+    out = []
+    for L, sign in ((S, 1), (Dn, -1)):
+        nz = nonzero(L).astype(bool)
+        c = np.where(nz, coef / np.where(nz, L * L, one), zero)
+        x = U[:, None, :] + sign * U[None, :, :]
+        out.append(c[:, :, None, None] * (x[:, :, :, None] * x[:, :, None, :]))
+    return out[0] - out[1]
+
+
 @lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
@@ -205,13 +255,17 @@ def _assemble_exact_formula(K, W, v):
     h, d = W.shape
     hd = h * d
     vv = np.multiply.outer(v, v)
-    A, Bm, G, D = (vv * K[name] for name in ("K11", "K31", "K22", "K13"))
-    Wij = W[:, :, None, None]  # W_ij
-    Wil = W[:, None, None, :]  # W_il
-    Wkj = W.T[None, :, :, None]  # W_kj
-    Wkl = W[None, None, :, :]  # W_kl
+    A = vv * K["K11"]
     blk = lambda M: M[:, None, :, None]  # noqa: E731
-    Hww = (blk(Bm) * (Wij * Wil) + blk(D) * (Wkj * Wkl)) + blk(G) * (Wij * Wkl + Wkj * Wil)
+    if "KB" in K:
+        Hww = _bisector_blocks_exact(K, vv).transpose(0, 2, 1, 3)
+    else:
+        Bm, G, D = (vv * K[name] for name in ("K31", "K22", "K13"))
+        Wij = W[:, :, None, None]  # W_ij
+        Wil = W[:, None, None, :]  # W_il
+        Wkj = W.T[None, :, :, None]  # W_kj
+        Wkl = W[None, None, :, :]  # W_kl
+        Hww = (blk(Bm) * (Wij * Wil) + blk(D) * (Wkj * Wkl)) + blk(G) * (Wij * Wkl + Wkj * Wil)
     eye = np.zeros((d, d), dtype=object)
     eye[np.diag_indices(d)] = 1
     Hww = Hww + blk(A) * eye[None, :, None, :]

@@ -41,8 +41,14 @@ def kernel_matrices(
     dict of str to ndarray, each of shape (h, h2)
         Keyed by :data:`symhess.symbolic.names.KERNEL_NAMES`. For ``U is None`` the matrices are
         made exactly symmetric where the kernel is (``K00, K11, K22``) and ``K13 = K31.T``:
-        the maths says so, and exact symmetry of the Hessian depends on it.
+        the maths says so, and exact symmetry of the Hessian depends on it. Kernels with a
+        vector route (:meth:`~symhess.kernels.Kernels.pair_matrices`, the ReLU family) return
+        its matrices instead: the six kernels, already exactly symmetric, plus ``KB`` and the
+        pair geometry that the bisector form of the Hessian is assembled from.
     """
+    vectors = kernels.pair_matrices(W, U, system)
+    if vectors is not None:
+        return vectors
     same = U is None
     U = W if same else U
     with np.errstate(over="ignore", invalid="ignore"):  # the kernels refuse non-finite input
@@ -72,6 +78,9 @@ def kernel_matrices_bounded(
     The blocks are made exactly symmetric the same way (``K00, K11, K22`` averaged with their
     transposes, ``K13 = K31^T``) and the diagonals use ``c = a`` exactly.
     """
+    vectors = kernels.pair_matrices(W)
+    if vectors is not None:  # a few h x h matrices: no intermediates to bound
+        return vectors
     h = W.shape[0]
     budget = max(256 * 2**20, memory.scratch_budget() - reserved)
     rows = max(1, int(min(h, budget // (8 * KERNEL_EVAL_MATRICES * h))))

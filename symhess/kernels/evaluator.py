@@ -10,7 +10,7 @@ import numpy as np
 import sympy
 
 from ..activation import Activation
-from ..base.systems import SYSTEMS, check_system, scalar
+from ..base.systems import POINT_SYSTEMS, check_system, scalar
 from ..errors import SymhessError
 
 
@@ -42,7 +42,7 @@ class Kernels:
         self.origin = origin
         self._func = func
         self._coefficients = coefficients
-        self.systems = tuple(systems) if systems is not None else SYSTEMS
+        self.systems = tuple(systems) if systems is not None else POINT_SYSTEMS
 
     def check_system(self, system: str) -> None:
         """Refuse a number system these kernels cannot evaluate in."""
@@ -68,6 +68,12 @@ class Kernels:
                 values = self._func(a, b, c, s)
         check_finite_kernels(self, values, a, b)
         return values
+
+    def pair_matrices(self, W, V=None, system: str = "float64") -> dict | None:
+        """Kernel matrices from the weight vectors themselves, for providers whose kernels
+        need more than ``(a, b, c)`` to be accurate (the ReLU family's bisector form,
+        :mod:`symhess.kernels.relu`); ``None``: use the ``(a, b, c)`` contract."""
+        return None
 
     def notes(self) -> list[str]:
         """Extra report lines about how the kernels were computed (none for closed forms)."""
@@ -98,5 +104,34 @@ def _parameter(x, system: str):
             return float(x)
         if system == "mpmath":
             return mpmath.mpf(x.evalf(mpmath.mp.dps + 10))
+        if system == "arb":
+            return _arb_constant(x)
         raise SymhessError(f"parameter {x} is irrational: it has no value in {system!r}")
     return scalar(x, system)
+
+
+def _arb_constant(x: sympy.Basic):
+    """A ball enclosing a SymPy constant built from rationals, ``pi``, ``E``, sums, products
+    and rational powers (python-flint evaluates each step with a rigorous radius)."""
+    import flint
+
+    if x.is_Rational:
+        return flint.arb(flint.fmpq(int(x.p), int(x.q)))
+    if x is sympy.pi:
+        return flint.arb.pi()
+    if x is sympy.E:
+        return flint.arb(1).exp()
+    if isinstance(x, sympy.Add):
+        parts = [_arb_constant(a) for a in x.args]
+        return sum(parts[1:], parts[0])
+    if isinstance(x, sympy.Mul):
+        out = flint.arb(1)
+        for a in x.args:
+            out = out * _arb_constant(a)
+        return out
+    if isinstance(x, sympy.Pow) and x.exp.is_Rational:
+        base = _arb_constant(x.base)
+        if x.exp.is_Integer:
+            return base ** int(x.exp)
+        return base ** _arb_constant(x.exp)
+    raise SymhessError(f"parameter {x} has no enclosure in ball arithmetic")

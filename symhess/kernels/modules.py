@@ -102,7 +102,7 @@ def modules_in(folder: Path) -> list[KernelModule]:
 
 
 def module_systems(module: KernelModule) -> tuple[str, ...]:
-    return tuple(getattr(module.load(), "SYSTEMS", systems.SYSTEMS))
+    return tuple(getattr(module.load(), "SYSTEMS", systems.POINT_SYSTEMS))
 
 
 def shipped_module(name: str) -> KernelModule:

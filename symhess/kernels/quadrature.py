@@ -120,6 +120,12 @@ class QuadratureKernels(Kernels):
     """
 
     def __init__(self, act: Activation, order: int = DEFAULT_ORDER, rule: str = "trapezoid"):
+        if act.relu_family is not None:
+            raise SymhessError(
+                f"{act.source!r} is in the ReLU family alpha*z + beta*relu(z): its kernels are "
+                "closed forms (symhess.resolve); quadrature needs the second and third "
+                "derivatives of sigma as functions, and here they are Dirac deltas"
+            )
         self.order = check_order(order, rule)
         self.rule = rule
         self.lower_order = _lower_order(self.order)

@@ -5,8 +5,10 @@ For an activation, symhess uses, in order:
 1. a module generated for exactly this activation (its banner hash equals the activation's),
    found in the user's kernel folders or the shipped ones (:mod:`.modules`);
 2. for a polynomial of degree 1..8, the shipped family ``poly_deg{p}`` with its coefficients;
-3. the providers in :data:`RESOLVERS`: the closed-form family of ``beta * erf(alpha * z)``,
-   then quadrature for any other smooth activation (:mod:`.quadrature`, float64 only).
+3. the providers in :data:`RESOLVERS`: the closed forms of the ReLU family
+   ``alpha*z + beta*relu(z)`` (:mod:`.relu`; before quadrature, which must never see a
+   non-smooth activation), the closed-form family of ``beta * erf(alpha * z)``, then
+   quadrature for any other smooth activation (:mod:`.quadrature`, float64 only).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..symbolic.erf import ERF_FAMILY, match_erf
 from .evaluator import Kernels
 from .modules import find_by_name, module_systems, modules_in, search_dirs, shipped_module
 from .quadrature import resolve_quadrature
+from .relu import resolve_relu
 
 __all__ = ["RESOLVERS", "resolve", "resolve_closed_form"]
 
@@ -40,6 +43,7 @@ def resolve_closed_form(act: Activation) -> Kernels | None:
 
 
 RESOLVERS: list[Callable[[Activation], Kernels | None]] = [
+    resolve_relu,
     resolve_closed_form,
     resolve_quadrature,
 ]

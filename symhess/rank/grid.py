@@ -8,7 +8,8 @@ shape) and the rank by the chosen methods. Its *status* says how theory fares th
 * ``below``: no exact prediction; every bound holds, the rank is below all of them
   (mixed polynomials: only a computation settles these);
 * ``MISMATCH``: some prediction fails;
-* ``DISAGREE``: the methods disagree (checked before the predictions).
+* ``DISAGREE``: the methods disagree (checked before the predictions);
+* ``UNDECIDED``: no method gave a rank (the certified method could not prove one).
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ from dataclasses import dataclass
 from ..base import memory
 from ..base.progress import progress
 from ..errors import SymhessError
-from .measure import DEFAULT_DPS, check_methods, rank_bytes, rank_report, rational_teacher
+from .measure import (
+    DEFAULT_DPS,
+    DEFAULT_PREC,
+    check_methods,
+    rank_bytes,
+    rank_report,
+    rational_teacher,
+)
 from .theory import Prediction, best
 
-STATUSES = ("exact", "saturated", "below", "MISMATCH", "DISAGREE")
+STATUSES = ("exact", "saturated", "below", "MISMATCH", "DISAGREE", "UNDECIDED")
 MAX_POINTS = 10_000
 
 
@@ -34,10 +42,10 @@ class SweepRow:
     Attributes
     ----------
     d, h, params : int
-    ranks : dict of str to int
-        Method -> rank.
-    rank : int
-        The most trustworthy method's rank (exact, else mpmath, else float).
+    ranks : dict of str to int or None
+        Method -> rank (``None``: the certified method proved nothing).
+    rank : int or None
+        The most trustworthy method's rank (exact, certified, mpmath, float).
     route : str
         How that rank was decided (tolerance, or the exact route).
     decided : bool
@@ -51,7 +59,7 @@ class SweepRow:
     h: int
     params: int
     ranks: dict
-    rank: int
+    rank: int | None
     route: str
     decided: bool
     predictions: list
@@ -63,7 +71,7 @@ class SweepRow:
 
     @property
     def flagged(self) -> bool:
-        return self.status in ("MISMATCH", "DISAGREE")
+        return self.status in ("MISMATCH", "DISAGREE", "UNDECIDED")
 
 
 def parse_range(text: str, name: str) -> list[int]:
@@ -87,8 +95,10 @@ def parse_range(text: str, name: str) -> list[int]:
     return list(range(start, stop + 1, step))
 
 
-def status_of(ranks: dict, rank: int, preds: list[Prediction]) -> str:
-    if len(set(ranks.values())) > 1:
+def status_of(ranks: dict, rank: int | None, preds: list[Prediction]) -> str:
+    if rank is None:
+        return "UNDECIDED"
+    if len({r for r in ranks.values() if r is not None}) > 1:
         return "DISAGREE"
     if not all(q.holds(rank) for q in preds):
         return "MISMATCH"
@@ -98,10 +108,18 @@ def status_of(ranks: dict, rank: int, preds: list[Prediction]) -> str:
 
 
 def _point(task) -> SweepRow:
-    spec, d, h, methods, seed, dps, kernel_dirs = task
+    spec, d, h, methods, seed, dps, prec, kernel_dirs = task
     t = rational_teacher(d, h, seed)
     r = rank_report(
-        spec, t.W, t.v, methods, dps=dps, kernel_dirs=kernel_dirs, seed=seed, show_progress=False
+        spec,
+        t.W,
+        t.v,
+        methods,
+        dps=dps,
+        prec=prec,
+        kernel_dirs=kernel_dirs,
+        seed=seed,
+        show_progress=False,
     )
     ranks = {m: x.rank for m, x in r.results.items()}
     return SweepRow(
@@ -154,6 +172,7 @@ def sweep(
     *,
     seed: int = 0,
     dps: int = DEFAULT_DPS,
+    prec: int = DEFAULT_PREC,
     jobs: int | None = None,
     kernel_dirs=None,
     show_progress: bool | None = None,
@@ -165,11 +184,15 @@ def sweep(
     spec : str, coefficient list or Activation
     ds, hs : sequence of int
         Input dimensions and hidden-unit counts.
-    methods : sequence of {"float", "mpmath", "exact"}
+    methods : sequence of {"float", "mpmath", "exact", "certified"}
+        ``"exact"`` on the ReLU family runs ``"certified"`` (see
+        :func:`symhess.rank.measure.check_methods`).
     seed : int
         Seed of every point's rational teacher and of the exact route's prime.
     dps : int
         Digits for ``"mpmath"``.
+    prec : int
+        Bits of the ball arithmetic for ``"certified"``.
     jobs : int, optional
         Worker processes (default: every core); 1 runs in this process.
     kernel_dirs : sequence of paths, optional
@@ -181,7 +204,7 @@ def sweep(
     list of SweepRow
         Ordered by ``d``, then ``h``.
     """
-    act = check_methods(spec, methods, dps, kernel_dirs)
+    act, methods, _ = check_methods(spec, methods, dps, kernel_dirs, prec)
     ds, hs = sorted(set(ds)), sorted(set(hs))
     if not ds or not hs or min(ds + hs) < 1:
         raise SymhessError("the grid needs positive d and h values")
@@ -191,7 +214,7 @@ def sweep(
     # from files do not pickle; a generated module is found again by its hash). Largest
     # points first keeps the workers evenly loaded.
     tasks = [
-        (act, d, h, tuple(methods), seed, dps, kernel_dirs)
+        (act, d, h, tuple(methods), seed, dps, prec, kernel_dirs)
         for d, h in sorted(((d, h) for d in ds for h in hs), key=lambda t: -(t[1] * t[0] + t[1]))
     ]
     rows = []

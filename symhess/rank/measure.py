@@ -1,4 +1,4 @@
-"""The Hessian rank at the optimum, measured three ways from the same teacher.
+"""The Hessian rank at the optimum, measured up to four ways from the same teacher.
 
 * ``"float"``: LAPACK ``eigvalsh`` of the float64 Hessian; eigenvalues with
   ``|lambda| <= P eps max|lambda|`` count as zero.
@@ -10,6 +10,13 @@
   Fast path: the rank modulo a random 62-bit prime never exceeds the rank over Q, so when it
   reaches a proven upper bound (:func:`symhess.rank.theory.upper_bound`) it *is* the rank;
   otherwise the rank over Q is computed. The result says which route decided it.
+* ``"certified"``: for kernels that are not rational but evaluate in ball arithmetic (the
+  ReLU family): the Hessian in python-flint ``arb`` balls at ``prec`` bits and a proof that
+  ``H + gamma N N^T - tau I`` is positive definite, ``N`` the null basis theory gives
+  (:func:`symhess.rank.theory.null_basis`, :mod:`symhess.rank.certify`). It proves the rank
+  and a lower bound on the smallest non-zero eigenvalue, or says "not certified" (rank
+  ``None``) with the reason and the precision to try. ``"exact"`` asked of the ReLU family
+  is routed here (its kernels involve ``pi`` and ``arccos``), and the report says so.
 
 Both floating-point methods report the gap diagnostic: the largest ratio between consecutive
 sorted ``|lambda|`` (floored at the working precision, with that floor as a first entry so a
@@ -33,24 +40,31 @@ import numpy as np
 from ..activation import Activation
 from ..base import memory
 from ..base.progress import progress
+from ..base.systems import arb_precision, check_prec
 from ..curvature.dense import check_memory, hessian
 from ..errors import SymhessError
-from ..kernels import resolve
+from ..kernels import Kernels, resolve
 from ..spectra.summary import SpectrumSummary, summarize
 from ..spectra.zeros import gap_diagnostic
 from ..teacher import Teacher, check_weights, sample_teacher
-from .theory import Prediction, predictions, upper_bound
+from .certify import certify_rank
+from .theory import Prediction, null_basis, predictions, upper_bound
 
-METHODS = ("float", "mpmath", "exact")
+METHODS = ("float", "mpmath", "exact", "certified")
+ROUTES = ("tolerance", "mod-p", "Q", "ball")
+"""How a rank was decided (:attr:`MethodRank.route`)."""
+REFERENCE_ORDER = ("exact", "certified", "mpmath", "float")
+"""Methods from the most trustworthy: the reference rank is the first one measured."""
 MIN_DPS = 20
 DEFAULT_DPS = 50
+DEFAULT_PREC = 128
 MAX_DPS = 1000  # the mpmath rank grows like dps^1.6 P^3: 1000 digits at P = 100 is minutes
 GAP_DECISIVE = 1e6
 RATIONAL_BITS = 20
 
 # Rough peak bytes per Hessian entry while building and ranking it (measured with
 # tracemalloc at P = 100, with a margin for the numbers' limbs, which it cannot see).
-_BYTES_PER_ENTRY = {"float": 8 * 3, "mpmath": 1500, "exact": 600}
+_BYTES_PER_ENTRY = {"float": 8 * 3, "mpmath": 1500, "exact": 600, "certified": 1500}
 
 
 @dataclass(frozen=True)
@@ -59,8 +73,9 @@ class MethodRank:
 
     Attributes
     ----------
-    method : {"float", "mpmath", "exact"}
-    rank : int
+    method : {"float", "mpmath", "exact", "certified"}
+    rank : int or None
+        ``None`` when the certified method could not prove a rank (see ``detail``).
     params : int
         ``P``, the size of the Hessian.
     detail : str
@@ -69,19 +84,20 @@ class MethodRank:
         Floating-point methods: the largest ratio between consecutive sorted ``|lambda|`` and
         the number of eigenvalues below it. ``None`` for ``"exact"``.
     decided : bool
-        Exact: always. Floating point: the largest gap is at least :data:`GAP_DECISIVE` and
-        separates exactly the eigenvalues counted as zero.
+        Exact: always. Certified: the proof went through. Floating point: the largest gap is
+        at least :data:`GAP_DECISIVE` and separates exactly the eigenvalues counted as zero.
     seconds : float
         Wall time of this method (Hessian and rank).
     dps : int or None
         Digits of the ``"mpmath"`` method.
-    route : {"tolerance", "mod-p", "Q"}
+    route : {"tolerance", "mod-p", "Q", "ball"}
         How the rank was decided: a floating-point threshold; the rank modulo a prime
-        reaching a proven upper bound; or the rank over Q.
+        reaching a proven upper bound; the rank over Q; or a proof in ball arithmetic
+        (``"certified"``, also when the proof failed and ``rank`` is ``None``).
     """
 
     method: str
-    rank: int
+    rank: int | None
     params: int
     detail: str
     gap_ratio: float | None = None
@@ -101,6 +117,7 @@ class RankReport:
     h: int
     results: dict[str, MethodRank]
     predictions: list[Prediction] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def params(self) -> int:
@@ -108,20 +125,23 @@ class RankReport:
 
     @property
     def reference(self) -> str:
-        """The most trustworthy method measured: exact, else mpmath, else float."""
-        return next(m for m in ("exact", "mpmath", "float") if m in self.results)
+        """The most trustworthy method that gave a rank (exact, certified, mpmath, float)."""
+        measured = [m for m in REFERENCE_ORDER if m in self.results]
+        return next((m for m in measured if self.results[m].rank is not None), measured[0])
 
     @property
-    def rank(self) -> int:
+    def rank(self) -> int | None:
+        """The reference method's rank (``None`` only if no method gave one)."""
         return self.results[self.reference].rank
 
     @property
     def agree(self) -> bool:
-        return len({r.rank for r in self.results.values()}) <= 1
+        return len({r.rank for r in self.results.values() if r.rank is not None}) <= 1
 
-    def holds(self) -> dict[str, bool]:
-        """Each prediction judged against :attr:`rank`."""
-        return {q.name: q.holds(self.rank) for q in self.predictions}
+    def holds(self) -> dict[str, bool | None]:
+        """Each prediction judged against :attr:`rank` (``None`` without a rank)."""
+        rank = self.rank
+        return {q.name: None if rank is None else q.holds(rank) for q in self.predictions}
 
 
 # ----------------------------------------------------------------------------- teachers
@@ -189,17 +209,61 @@ def prime(seed: int = 0) -> int:
     return n
 
 
-def check_methods(spec, methods, dps: int, kernel_dirs=None) -> Activation:
-    """The activation, once ``methods`` are known and applicable to it (and ``dps`` valid)."""
+def applicable_methods(kernels: Kernels) -> tuple[str, ...]:
+    """The rank methods that apply to these kernels, in :data:`METHODS` order: float always,
+    mpmath for kernels that evaluate in it (not quadrature), exact for polynomials, certified
+    for kernels in ball arithmetic."""
+    out = ["float"]
+    if "mpmath" in kernels.systems:
+        out.append("mpmath")
+    if kernels.activation.is_polynomial:
+        out.append("exact")
+    if "arb" in kernels.systems:
+        out.append("certified")
+    return tuple(out)
+
+
+def check_methods(
+    spec, methods, dps: int = DEFAULT_DPS, kernel_dirs=None, prec: int = DEFAULT_PREC
+) -> tuple[Activation, tuple[str, ...], list[str]]:
+    """The activation, the methods to run and notes, once ``methods`` are known and apply.
+
+    ``"exact"`` asked of an activation whose kernels are not rational but evaluate in ball
+    arithmetic (the ReLU family) is replaced by ``"certified"``, with a note saying so.
+    """
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
         raise SymhessError(f"unknown rank method {unknown}; choose from {', '.join(METHODS)}")
-    act = resolve(spec, kernel_dirs).activation
+    kern = resolve(spec, kernel_dirs)
+    act = kern.activation
+    notes = []
+    methods = list(dict.fromkeys(methods))
+    if "exact" in methods and not act.is_polynomial and "arb" in kern.systems:
+        methods = list(dict.fromkeys("certified" if m == "exact" else m for m in methods))
+        notes.append(
+            "exact rank over Q does not apply: the kernels of this activation involve pi, "
+            "square roots and arccos; routed to the certified method (ball arithmetic)"
+        )
     if "exact" in methods:
         require_polynomial(act)
+    if "certified" in methods:
+        require_balls(kern)
+        check_prec(prec)
     if "mpmath" in methods:
         check_dps(dps)
-    return act
+    return act, tuple(m for m in METHODS if m in methods), notes
+
+
+def require_balls(kernels: Kernels) -> Kernels:
+    """The kernels, if they evaluate in ball arithmetic; a one-line error otherwise."""
+    if "arb" not in kernels.systems:
+        act = kernels.activation
+        how = "use the exact method" if act.is_polynomial else "use the float or mpmath method"
+        raise SymhessError(
+            f"the certified rank needs kernels in ball arithmetic; those of {act.short} "
+            f"({kernels.origin}) have none ({how})"
+        )
+    return kernels
 
 
 def require_polynomial(act: Activation) -> Activation:
@@ -354,14 +418,50 @@ def exact_rank(spec, W, v, kernel_dirs=None, seed: int = 0, fast: bool = True) -
     return MethodRank("exact", rank, H.shape[0], detail, seconds=seconds, route=route)
 
 
+def certified_rank(spec, W, v, prec: int = DEFAULT_PREC, kernel_dirs=None) -> MethodRank:
+    """The rank proved in ball arithmetic at ``prec`` bits (see :mod:`symhess.rank.certify`).
+
+    The null directions come from :func:`symhess.rank.theory.null_basis` (for the ReLU family
+    the rescaling directions, or the sign classes at ``d = 1``); an activation without a
+    known null basis is proved full rank or not at all. The weights enter with their exact
+    binary values. ``rank`` is ``None`` when nothing was proved; ``detail`` says why.
+    """
+    start = time.perf_counter()
+    prec = check_prec(prec)
+    kern = require_balls(resolve(spec, kernel_dirs))
+    W, v = check_weights(W, v)
+    h, d = W.shape
+    P = h * d + h
+    check_rank_memory(P, "certified")
+
+    def outcome(rank, detail, decided):
+        seconds = time.perf_counter() - start
+        return MethodRank(
+            "certified", rank, P, detail, decided=decided, seconds=seconds, route="ball"
+        )
+
+    basis = null_basis(kern.activation, W, v)
+    if basis.vectors is None and kern.activation.relu_family is not None:
+        return outcome(None, f"not certified: {basis.source}", False)
+    with arb_precision(prec):
+        try:
+            H = hessian(kern, W, v, system="arb", kernel_dirs=kernel_dirs)
+        except SymhessError as exc:  # a pair of rows that the balls cannot tell apart
+            return outcome(None, f"not certified at {prec} bits: {exc}", False)
+        cert = certify_rank(H, basis.vectors)
+    where = "" if basis.vectors is None else f"; null directions: {basis.source}"
+    return outcome(cert.rank if cert.certified else None, cert.reason + where, cert.certified)
+
+
 # ----------------------------------------------------------------------------- together
 def rank_report(
     spec,
     W,
     v,
-    methods=METHODS,
+    methods=("float", "mpmath", "exact"),
     *,
     dps: int = DEFAULT_DPS,
+    prec: int = DEFAULT_PREC,
     kernel_dirs=None,
     seed: int = 0,
     show_progress: bool | None = None,
@@ -374,9 +474,12 @@ def rank_report(
     spec : str, coefficient list or Activation
     W : array_like, shape (h, d)
     v : array_like, shape (h,)
-    methods : sequence of {"float", "mpmath", "exact"}
+    methods : sequence of {"float", "mpmath", "exact", "certified"}
+        ``"exact"`` on the ReLU family runs ``"certified"`` instead (``notes`` say so).
     dps : int
         Digits for ``"mpmath"`` (at least :data:`MIN_DPS`).
+    prec : int
+        Bits of the ball arithmetic for ``"certified"``.
     kernel_dirs : sequence of paths, optional
     seed : int
         Draws the prime of the exact fast path.
@@ -385,7 +488,7 @@ def rank_report(
     float_summary : SpectrumSummary, optional
         The float64 spectrum of this very Hessian, if the caller has it already.
     """
-    act = check_methods(spec, methods, dps, kernel_dirs)
+    act, methods, notes = check_methods(spec, methods, dps, kernel_dirs, prec)
     W, v = check_weights(W, v)
     h, d = W.shape
     if "float" in methods:
@@ -394,6 +497,7 @@ def rank_report(
         "float": lambda: float_rank(act, W, v, kernel_dirs, float_summary),
         "mpmath": lambda: mpmath_rank(act, W, v, dps, kernel_dirs),
         "exact": lambda: exact_rank(act, W, v, kernel_dirs, seed),
+        "certified": lambda: certified_rank(act, W, v, prec, kernel_dirs),
     }
     results = {}
     todo = [m for m in METHODS if m in methods]
@@ -402,4 +506,4 @@ def rank_report(
             bar.set_postfix_str(m)
             results[m] = runners[m]()
             bar.update()
-    return RankReport(act, d, h, results, predictions(act, d, h))
+    return RankReport(act, d, h, results, predictions(act, d, h), notes)

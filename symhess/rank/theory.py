@@ -45,16 +45,36 @@ degree ``k`` in ``n`` variables:
   sum, over the ways to split ``S`` into blocks, of each block's generic rank or bound, at
   most ``P`` (see :func:`partition_bound`). ``z + z^3`` at ``d = 5, h = 6``: ``5 + 30 = 35``,
   one below every older bound.
+
+For the ReLU family ``sigma(z) = alpha z + beta relu(z)`` (docs/theory.md, "ReLU and
+piecewise-linear activations"), where the kernels are not polynomial:
+
+* ``rescaling``: ``h d = P - h`` for ``d >= 2`` or ``h = 1`` (exact; a theorem): ``sigma`` is
+  positively homogeneous, so each neuron has the flat direction ``(w_i, v_i) -> (c w_i,
+  v_i / c)``, and these are the only ones when every ``v_i != 0`` and no two rows of ``W`` are
+  parallel or antiparallel (almost every teacher);
+* ``sign_classes``: ``d = 1``, ``h >= 2`` (bound): every tangent function lies in the span of
+  ``sigma(x)`` and ``sigma(-x)``, so the rank is at most 2, and 1 for an even ``sigma``
+  (``2 alpha + beta = 0``, e.g. ``abs``); the rank at a given teacher is the number of signs
+  among the ``w_i`` (or 1), see :func:`null_basis`.
+
+:func:`null_basis` gives the exact null space of a given teacher where the theory knows it
+whole (the rescaling directions, or the sign classes at ``d = 1``): the certified rank
+(:mod:`symhess.rank.certify`) rests on it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from math import comb
 
+import numpy as np
+import sympy
+
 from ..activation import Activation, activation
-from ..teacher import check_size
+from ..teacher import check_size, check_weights
 
 KINDS = ("exact", "bound")
 
@@ -68,6 +88,8 @@ PREDICTION_NAMES = (
     "homogenized_ah",
     "product",
     "partition",
+    "rescaling",
+    "sign_classes",
 )
 """Every prediction's name, in the order :func:`predictions` lists them."""
 
@@ -358,6 +380,8 @@ def predictions(spec, d: int, h: int) -> list[Prediction]:
     d, h = check_size("d", d), check_size("h", h)
     P = h * d + h
     out = [Prediction("params", P, "bound", "P = h*d + h, every parameter")]
+    if act.relu_family is not None:
+        return out + relu_predictions(act, d, h)
     if not act.is_polynomial:
         return out
     s = act.coefficients
@@ -429,3 +453,164 @@ def upper_bound(preds: list[Prediction]) -> int:
     """The smallest proven upper bound on the rank at *every* teacher (exact counts included:
     they are generic ranks, the largest rank any teacher reaches)."""
     return min(q.value for q in preds)
+
+
+# ----------------------------------------------------------------------------- ReLU family
+def is_even(act: Activation) -> bool:
+    """``sigma(-z) = sigma(z)`` for a member of the ReLU family (``2 alpha + beta = 0``)."""
+    alpha, beta = act.relu_family
+    return sympy.simplify(2 * alpha + beta) == 0
+
+
+def relu_predictions(act: Activation, d: int, h: int) -> list[Prediction]:
+    """The counts for ``alpha*z + beta*relu(z)`` beyond ``params`` (module docstring)."""
+    if d >= 2 or h == 1:
+        return [
+            Prediction(
+                "rescaling",
+                h * d,
+                "exact",
+                "P - h: one flat direction (w_i, v_i) -> (c w_i, v_i/c) per neuron, and no "
+                "other when every v_i != 0 and no two rows are (anti)parallel (theorem)",
+            )
+        ]
+    even = is_even(act)
+    return [
+        Prediction(
+            "sign_classes",
+            1 if even else 2,
+            "bound",
+            "d = 1: every tangent is a multiple of "
+            + ("sigma(x) (sigma is even)" if even else "sigma(x) or sigma(-x)")
+            + "; the rank is the number of signs among the w_i",
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class NullBasis:
+    """The null space of the Hessian at one teacher, as far as theory knows it.
+
+    Attributes
+    ----------
+    vectors : ndarray of Fraction, shape (P, k), or None
+        Exact (the weights' binary values) basis vectors of the whole null space, or ``None``
+        when theory does not know the whole null space at this teacher.
+    source : str
+        Why these vectors span the null space, or why none is given.
+    """
+
+    vectors: np.ndarray | None
+    source: str
+
+    @property
+    def rank(self) -> int | None:
+        """``P - k``: the rank the basis implies."""
+        return None if self.vectors is None else self.vectors.shape[0] - self.vectors.shape[1]
+
+
+def null_basis(spec, W, v) -> NullBasis:
+    """The exact null space of the Hessian at the optimum, where theory knows it whole.
+
+    For the ReLU family: the rescaling directions ``n_i = (w_i in row i of W, -v_i at v_i)``
+    when every ``v_i != 0`` and no two rows are parallel or antiparallel (the theorem of
+    docs/theory.md; checked exactly on the weights' binary values), and at ``d = 1`` the
+    directions that keep ``sum_{i: sign w_i = s} (v_i dw_i + w_i dv_i)`` fixed for each sign
+    ``s`` (one sum over all ``i``, signed, for an even ``sigma``). Every other activation:
+    ``None`` (no complete basis known).
+
+    Parameters
+    ----------
+    spec : str, coefficient list or Activation
+    W : array_like, shape (h, d)
+    v : array_like, shape (h,)
+    """
+    act = spec if isinstance(spec, Activation) else activation(spec)
+    W, v = check_weights(W, v)
+    h, d = W.shape
+    if act.relu_family is None:
+        return NullBasis(None, f"no null basis is known for {act.short}")
+    Wq = np.vectorize(_exact, otypes=[object])(W)
+    vq = np.vectorize(_exact, otypes=[object])(v)
+    if any(x == 0 for x in vq):
+        return NullBasis(None, "some v_i = 0: the theorem needs every v_i != 0")
+    if any(all(x == 0 for x in row) for row in Wq):
+        return NullBasis(None, "a row of W is zero: the loss is not twice differentiable there")
+    if d == 1:
+        return _sign_class_basis(Wq[:, 0], vq, is_even(act))
+    pair = _parallel_pair(Wq)
+    if pair is not None:
+        return NullBasis(
+            None,
+            f"rows {pair[0]} and {pair[1]} of W are parallel or antiparallel: the rescaling "
+            "directions need not span the null space",
+        )
+    N = np.full((h * d + h, h), Fraction(0), dtype=object)
+    for i in range(h):  # one column per neuron
+        N[i * d : (i + 1) * d, i] = Wq[i]
+        N[h * d + i, i] = -vq[i]
+    return NullBasis(
+        N, "the h rescaling directions (w_i, -v_i): every v_i != 0, no two rows (anti)parallel"
+    )
+
+
+def _exact(x) -> Fraction:
+    return Fraction(float(x))
+
+
+def _parallel_pair(Wq: np.ndarray) -> tuple[int, int] | None:
+    """Two rows ``i < k`` with ``w_k = c w_i`` exactly (all 2 x 2 minors zero), or ``None``.
+
+    Only pairs whose float64 cosine is within 1e-6 of +-1 are checked exactly.
+    """
+    Wf = np.array([[float(x) for x in row] for row in Wq])
+    U = Wf / np.linalg.norm(Wf, axis=1)[:, None]
+    near = np.argwhere(np.triu(np.abs(U @ U.T) > 1 - 1e-6, 1))
+    for i, k in near:
+        a, b = Wq[i], Wq[k]
+        # rank of [a; b] < 2 iff a_j b_l - a_l b_j = 0 for all j, l
+        if not np.any(np.multiply.outer(a, b) != np.multiply.outer(b, a)):
+            return int(i), int(k)
+    return None
+
+
+def _sign_class_basis(w: np.ndarray, v: np.ndarray, even: bool) -> NullBasis:
+    """``d = 1``: the null space of the constraints, one per sign class (one if even)."""
+    h = w.size
+    P = 2 * h
+    signs = [1 if x > 0 else -1 for x in w]
+    classes = [[1, -1]] if even else [[1], [-1]]
+    rows = []
+    for cls in classes:
+        row = [Fraction(0)] * P
+        for i in range(h):
+            if signs[i] in cls:
+                sgn = signs[i] if even else 1
+                row[i] = sgn * v[i]  # coefficient of dw_i
+                row[h + i] = sgn * w[i]  # coefficient of dv_i
+        if any(row):
+            rows.append(row)
+    # Kernel of the (at most 2) constraint rows: their supports are disjoint, so each row
+    # gives len(support) - 1 vectors e_j - (a_j / a_p) e_p with a pivot p in its support.
+    vectors = []
+    for row in rows:
+        support = [j for j in range(P) if row[j] != 0]
+        p = support[0]
+        for j in support[1:]:
+            x = [Fraction(0)] * P
+            x[j] = Fraction(1)
+            x[p] = -row[j] / row[p]
+            vectors.append(x)
+    covered = {j for row in rows for j in range(P) if row[j] != 0}
+    for j in range(P):  # parameters that enter no constraint are free
+        if j not in covered:
+            x = [Fraction(0)] * P
+            x[j] = Fraction(1)
+            vectors.append(x)
+    N = np.array(vectors, dtype=object).T if vectors else np.empty((P, 0), dtype=object)
+    what = "sigma(x)" if even else "sigma(x) and sigma(-x)"
+    return NullBasis(
+        N.reshape(P, len(vectors)),
+        f"d = 1: every tangent is a multiple of {what}; {len(rows)} constraint(s), one per "
+        "sign class",
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import sympy
 
 from ..curvature.dense import hessian
 from ..kernels import resolve
+from ..spectra.arjevani_field import arjevani_field_spectrum, expand
 from ..spectra.summary import dense_spectrum_fits, summarize
 from ..symbolic import KERNEL_NAMES, symbolic_kernels
 from ..teacher import Teacher
@@ -70,5 +72,34 @@ def _dense_sections(kern, teacher: Teacher) -> tuple[list[str], list[str]]:
         "(floored at eps max|lambda|)",
         "",
         *cluster_lines(s.eigenvalues, s.tolerance, d=teacher.d, h=teacher.h),
+        *_closed_form_lines(kern.activation, teacher, s.eigenvalues),
     ]
     return spectrum, rank_section(kern, teacher, float_summary=s)
+
+
+def is_arjevani_field(teacher: Teacher) -> bool:
+    """``W = I_d`` and ``v = 1`` with ``d = h >= 3``: the teacher with a closed-form spectrum."""
+    d, h = teacher.d, teacher.h
+    return (
+        d == h >= 3
+        and np.array_equal(teacher.W, np.eye(d))
+        and np.array_equal(teacher.v, np.ones(h))
+    )
+
+
+def _closed_form_lines(act, teacher: Teacher, eigenvalues: np.ndarray) -> list[str]:
+    if act.relu_family is None or not is_arjevani_field(teacher):
+        return []
+    spectrum = arjevani_field_spectrum(act, teacher.d)
+    ref = expand(spectrum)
+    scale = float(np.max(np.abs(eigenvalues)))
+    denominator = np.where(ref == 0, scale, np.abs(ref))
+    err = np.where(ref == 0, np.abs(eigenvalues), np.abs(eigenvalues - ref)) / denominator
+    lines = ["", "closed form at W = I, v = 1 (Arjevani-Field; docs/theory.md):"]
+    for e in spectrum:
+        lines.append(f"  {float(e.value):.10e}  x {e.multiplicity:<6} {e.label}")
+    lines.append(
+        f"  largest deviation of the dense eigenvalues: {float(err.max()):.1e} (relative; zeros "
+        "relative to max|lambda|)"
+    )
+    return lines

@@ -7,7 +7,9 @@
 * figure 3 - linear network: the loss while learning from a perturbed teacher against
   ``E L(t) = (s^2/2) sum_k lambda_k exp(-2 lambda_k t)`` and ``exp(-2 lambda_min t)``;
 * figure 4 - quadratic activation, ``d = h`` growing: a bulk near zero and one outlier;
-* figure 5 - erf, ``d = h`` growing: a bulk moving to zero and an upper bulk that stays.
+* figure 5 - erf, ``d = h`` growing: a bulk moving to zero and an upper bulk that stays;
+* figure 6 (not in the paper) - ReLU next to erf for growing ``d = h``: random teachers, and
+  the Arjevani-Field teacher ``W = I``, ``v = 1`` with its closed-form spectrum.
 
 Every builder returns a :class:`Figure` (matplotlib figure with its caption drawn under the
 axes, the caption text, and summary lines to print). matplotlib is only imported through
@@ -21,9 +23,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..curvature.dense import hessian
 from ..dynamics import Experiment, discrete_rate, experiment
 from ..errors import SymhessError
 from ..kernels import resolve
+from ..spectra.arjevani_field import arjevani_field_spectrum
 from ..spectra.clustering import clusters
 from ..spectra.linear_law import LinearComparison, compare_linear
 from ..spectra.pooled import EigenvaluePool, pooled_eigenvalues
@@ -416,19 +420,133 @@ def figure5(
     return Figure(fig, caption, summary)
 
 
-FIGURES = {2: figure2, 3: figure3, 4: figure4, 5: figure5}
+def plot_closed_form_growth(ax, spec: str, ds, checked) -> float:
+    """Closed-form eigenvalues at ``W = I``, ``v = 1`` against ``d = h`` (lines, one per
+    family, width by multiplicity), with the dense eigenvalues at ``checked`` sizes (crosses).
+
+    Returns the largest relative deviation of the dense eigenvalues from the closed form.
+    """
+    families: dict[tuple[str, int], list[tuple[int, float, int]]] = {}
+    for d in ds:
+        rank_in_label: dict[str, int] = {}
+        for e in arjevani_field_spectrum(spec, d):
+            if e.value == 0:
+                continue
+            k = rank_in_label.get(e.label, 0)
+            rank_in_label[e.label] = k + 1
+            families.setdefault((e.label, k), []).append((d, float(e.value), e.multiplicity))
+    colors = {"trivial": "tab:red", "standard": "tab:blue", "[d-2,2]": "tab:green"}
+    colors["[d-2,1,1]"] = "tab:purple"
+    for (label, k), points in sorted(families.items()):
+        x, y, m = (np.array(t) for t in zip(*points, strict=True))
+        ax.plot(
+            x,
+            y,
+            color=colors[label],
+            lw=0.8 + 1.2 * (m[-1] > 1) + 1.0 * (m[-1] > x[-1]),
+            label=f"theory: {label}" if k == 0 else None,
+        )
+    worst = 0.0
+    for n, d in enumerate(checked):
+        lam = np.linalg.eigvalsh(hessian(spec, np.eye(d), np.ones(d)))
+        ref = np.sort(
+            np.concatenate(
+                [np.full(e.multiplicity, float(e.value)) for e in arjevani_field_spectrum(spec, d)]
+            )
+        )
+        nonzero = ref != 0
+        worst = max(worst, float(np.max(np.abs(lam - ref)[nonzero] / ref[nonzero])))
+        shown = np.unique(np.round(lam[nonzero], 12))
+        ax.plot(
+            np.full(shown.size, d),
+            shown,
+            "x",
+            color="black",
+            ms=6,
+            label="dense eigenvalues (LAPACK)" if n == 0 else None,
+        )
+    ax.set_yscale("log")
+    ax.set_xlabel("d = h")
+    ax.set_ylabel("Hessian eigenvalue $\\lambda$ (non-zero)")
+    ax.legend(fontsize=7, title="closed form, by symmetry type", title_fontsize=7)
+    return worst
+
+
+def figure6(
+    sizes=(10, 20, 40),
+    teachers=(40, 10, 3),
+    seed: int = 0,
+    closed_form_sizes=tuple(range(3, 41)),
+    checked=(10, 20, 40),
+) -> Figure:
+    """ReLU spectra for growing ``d = h`` next to erf's, and the Arjevani-Field closed form."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
+    stats = {}
+    for ax, spec in zip(axes[:2], ("erf(z)", "relu(z)"), strict=True):
+        kern = resolve(spec)
+        pools = [
+            pooled_eigenvalues(kern, n, n, t, seed=seed)
+            for n, t in zip(sizes, teachers, strict=True)
+        ]
+        stats[spec] = [SizeStats.of(p) for p in pools]
+        plot_log_spectra(ax, pools)
+        ax.set_title(f"sigma(z) = {kern.activation.short}, random teachers, d = h", fontsize=10)
+    worst = plot_closed_form_growth(axes[2], "relu(z)", closed_form_sizes, checked)
+    axes[2].set_title("relu(z) at W = I, v = 1: closed form (lines)", fontsize=10)
+    erf, relu = stats["erf(z)"], stats["relu(z)"]
+    relu_ranks = _listing(r for st in relu for r in st.ranks)
+    expected = _listing(n * n for n in sizes)
+    d_max = max(closed_form_sizes)
+    at_max = arjevani_field_spectrum("relu(z)", d_max)
+    growing = [e for e in at_max if float(e.value) > 1]
+    rest = max(float(e.value) for e in at_max if float(e.value) <= 1)
+    limits = sorted(
+        float(e.value) for e in arjevani_field_spectrum("relu(z)", 10**6) if e.label == "standard"
+    )[:2]
+    caption = (
+        f"Figure 6. Non-zero Hessian eigenvalues at the optimum for growing d = h = "
+        f"{_listing(sizes)}, pooled over {_listing(teachers)} random normal teachers (seed "
+        f"{seed}; dense Hessian, LAPACK eigvalsh, |lambda| <= P eps max|lambda| left out): "
+        f"erf(z) (left) and relu(z) (middle). erf: full rank, a lower bulk moving towards zero "
+        f"(median {_listing(f'{st.median:.2g}' for st in erf)}) and an upper bulk of "
+        f"{_listing('/'.join(map(str, st.upper_bulk)) for st in erf)} eigenvalues. relu: rank "
+        f"{relu_ranks} per teacher, = h d = {expected} (one flat direction per neuron, the "
+        f"rescaling symmetry); its bulk moves towards zero too (median "
+        f"{_listing(f'{st.median:.2g}' for st in relu)}); its top cluster holds "
+        f"{_listing('/'.join(map(str, st.upper_bulk)) for st in relu)} eigenvalues and the "
+        f"largest one grows (mean {_listing(f'{st.largest:.3g}' for st in relu)}; "
+        f"x{_listing(f'{st.largest_over_next:.2g}' for st in relu)} the next one). Right: relu "
+        f"at the Arjevani-Field teacher W = I, v = 1: the closed-form eigenvalues "
+        f"(docs/theory.md) for d = h = {min(closed_form_sizes)}..{d_max}, line width by "
+        f"multiplicity; crosses: symhess's dense eigenvalues at d = {_listing(checked)}, "
+        f"within {worst:.1e} (relative) of the closed form. d + 1 eigenvalues grow linearly "
+        f"with d (at d = {d_max}: "
+        + ", ".join(f"{float(e.value):.3g} x {e.multiplicity}" for e in growing)
+        + f"); the other d^2 - 1 non-zero ones are at most {rest:.3g}: 1/4 + 1/(2 pi) = "
+        "0.409 (d(d-3)/2 times), 1/4 - 1/(2 pi) = 0.091 ((d-1)(d-2)/2 times) and two "
+        f"standard ones (d - 1 times each) tending to {limits[1]:.3g} and {limits[0]:.3g}."
+    )
+    add_caption(fig, caption, width=150)
+    summary = [f"{spec}: " + st.line() for spec, sts in stats.items() for st in sts]
+    summary.append(f"relu at W = I: dense eigenvalues within {worst:.1e} of the closed form")
+    return Figure(fig, caption, summary)
+
+
+FIGURES = {2: figure2, 3: figure3, 4: figure4, 5: figure5, 6: figure6}
 
 QUICK = {
     2: dict(teachers=20, sizes=((20, 40), (40, 20))),
     3: dict(d=4, h=6, gd_runs=4, batch=8),
     4: dict(sizes=(4, 6), teachers=(4, 2)),
     5: dict(sizes=(4, 6), teachers=(4, 2)),
+    6: dict(sizes=(4, 6), teachers=(4, 2), closed_form_sizes=tuple(range(3, 9)), checked=(4, 6)),
 }
 """Reduced sizes for a quick look (and the tests)."""
 
 
 def build(number: int, quick: bool = False) -> Figure:
-    """Build figure ``number`` (2-5) at the paper-like sizes, or reduced with ``quick``."""
+    """Build figure ``number`` (2-6) at the paper-like sizes, or reduced with ``quick``."""
     if number not in FIGURES:
-        raise SymhessError(f"there is no figure {number}; choose one of 2, 3, 4, 5")
+        raise SymhessError(f"there is no figure {number}; choose one of 2, 3, 4, 5, 6")
     return FIGURES[number](**(QUICK[number] if quick else {}))

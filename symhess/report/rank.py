@@ -16,11 +16,12 @@ from ..rank.measure import (
 from ..spectra.summary import SpectrumSummary
 from ..teacher import Teacher
 
-_LABEL = {"float": "float64", "mpmath": "mpmath", "exact": "exact"}
+_LABEL = {"float": "float64", "mpmath": "mpmath", "exact": "exact", "certified": "certified"}
 
 
 def _method_line(r: MethodRank) -> str:
-    text = f"  {_LABEL[r.method]:<8} {r.rank:>6}   {r.detail}"
+    rank = "-" if r.rank is None else str(r.rank)
+    text = f"  {_LABEL[r.method]:<9} {rank:>6}   {r.detail}"
     if r.gap_ratio is not None:
         where = (
             f"above the {r.gap_below} smallest |lambda|"
@@ -46,27 +47,34 @@ def _method_line(r: MethodRank) -> str:
 def report_lines(report: RankReport) -> list[str]:
     """The rank table: each method's rank, then each prediction and whether it holds."""
     lines = [f"rank of the Hessian (effective number of parameters), P = {report.params}:"]
+    lines += [f"  note: {note}" for note in report.notes]
     lines += [_method_line(report.results[m]) for m in METHODS if m in report.results]
     if len(report.results) > 1:
         lines.append(
             "  the methods agree"
             if report.agree
             else f"  the methods DISAGREE: the {_LABEL[report.reference]} rank is the reference "
-            "(exact over mpmath over float64; float64 cannot see eigenvalues below eps max|lambda|)"
+            "(exact over certified over mpmath over float64; float64 cannot see eigenvalues "
+            "below eps max|lambda|)"
         )
     holds = report.holds()
-    lines.append(f"predictions (checked against the {_LABEL[report.reference]} rank):")
+    if report.rank is None:
+        lines.append("predictions (not checked: no method gave a rank):")
+    else:
+        lines.append(f"predictions (checked against the {_LABEL[report.reference]} rank):")
     width = max(len(q.name) for q in report.predictions)
+    verdicts = {True: "holds", False: "FAILS", None: "-"}
     for q in report.predictions:
-        verdict = "holds" if holds[q.name] else "FAILS"
+        verdict = verdicts[holds[q.name]]
         lines.append(f"  {q.name:<{width}} {q.value:>6}  {q.kind:<5}  {verdict:<5}  {q.source}")
     return lines
 
 
 def report_json(report: RankReport) -> dict:
-    """``{"params", "rank": {method: int}, "decided": {method: bool}, "reference": method,
-    "reference_rank": int, "agree": bool, "predictions": {name: {"value", "kind",
-    "holds"}}}``; predictions are judged against the reference method's rank."""
+    """``{"params", "rank": {method: int or null}, "decided": {method: bool}, "reference":
+    method, "reference_rank": int or null, "agree": bool, "predictions": {name: {"value",
+    "kind", "holds"}}}``; predictions are judged against the reference method's rank (``holds``
+    null without one). A null rank: the certified method proved none."""
     holds = report.holds()
     return {
         "params": report.params,
@@ -83,7 +91,7 @@ def report_json(report: RankReport) -> dict:
 
 
 # Above these sizes `symhess analyze` leaves the slow methods to `symhess rank`.
-ANALYZE_MAX_P = {"mpmath": 150, "exact": 400}
+ANALYZE_MAX_P = {"mpmath": 150, "exact": 400, "certified": 150}
 
 
 def rank_section(
@@ -92,16 +100,21 @@ def rank_section(
     """The rank table for ``symhess analyze``, on the analyzed teacher itself.
 
     float64 always (from ``float_summary`` when given); mpmath (50 digits) for ``P <= 150``;
-    exact for polynomial activations with ``P <= 400`` (the teacher's floats enter as their
-    exact binary values).
+    exact for polynomial activations with ``P <= 400`` and certified (128-bit balls) for the
+    ReLU family with ``P <= 150`` (the teacher's floats enter as their exact binary values).
     """
-    act = resolve(spec, kernel_dirs).activation
+    kern = resolve(spec, kernel_dirs)
+    act = kern.activation
     P = teacher.params
     methods = ["float"]
     skipped = []
-    for m in ("mpmath", "exact"):
+    for m in ("mpmath", "exact", "certified"):
         if m == "exact" and not act.is_polynomial:
             skipped.append("exact (not a polynomial activation)")
+        elif m == "certified" and "arb" not in kern.systems:
+            continue  # only kernels in ball arithmetic have it: nothing to say otherwise
+        elif m == "mpmath" and "mpmath" not in kern.systems:
+            skipped.append("mpmath (these kernels evaluate in float64 only)")
         elif P > ANALYZE_MAX_P[m]:
             skipped.append(f"{m} (P > {ANALYZE_MAX_P[m]}; run symhess rank)")
         elif not memory.fits(rank_bytes(P, m)):
@@ -109,7 +122,7 @@ def rank_section(
         else:
             methods.append(m)
     report = rank_report(
-        act, teacher.W, teacher.v, methods, kernel_dirs=kernel_dirs, float_summary=float_summary
+        kern, teacher.W, teacher.v, methods, kernel_dirs=kernel_dirs, float_summary=float_summary
     )
     lines = report_lines(report)
     if skipped:

@@ -35,11 +35,20 @@ def export_csv(store: Store, path, where: str = "", *, force: bool = False, how=
     return len(rows)
 
 
+def _cell(column: str, value) -> str:
+    if value is None:
+        return "-" if column == "rank" else ""
+    return str(value)
+
+
 def table_lines(columns, rows, limit: int) -> list[str]:
-    """The :data:`SHOWN` columns of at most ``limit`` rows, aligned, then a count."""
+    """The :data:`SHOWN` columns of at most ``limit`` rows, aligned, then a count.
+
+    A point without a rank (the certified method proved none) shows ``-`` in ``rank``.
+    """
     idx = [columns.index(c) for c in SHOWN]
     table = [list(SHOWN)] + [
-        ["" if row[i] is None else str(row[i]) for i in idx] for row in rows[:limit]
+        [_cell(c, row[i]) for c, i in zip(SHOWN, idx, strict=True)] for row in rows[:limit]
     ]
     widths = [max(len(r[j]) for r in table) for j in range(len(SHOWN))]
     lines = [

@@ -30,8 +30,8 @@ def _row(r: SweepRow, methods) -> list:
     b = r.best
     return (
         [r.d, r.h, r.params]
-        + [r.ranks.get(m, "") for m in methods]
-        + [r.rank, int(r.decided)]
+        + ["" if r.ranks.get(m) is None else r.ranks[m] for m in methods]
+        + ["" if r.rank is None else r.rank, int(r.decided)]
         + [values.get(n, "") for n in PREDICTION_NAMES]
         + [b.value, b.name, b.kind, r.status, r.route]
     )
@@ -71,14 +71,15 @@ def write_csv(rows, methods, path, *, force: bool = False, how: str = "force=Tru
 def summary_lines(grids: dict, limit: int = 20) -> list[str]:
     """One line per activation and seed (statuses counted), at most ``limit`` of them.
 
-    Past ``limit`` grids, those with a mismatch, a disagreement or a point below every bound
-    come first; a last line counts all of them.
+    Past ``limit`` grids, those with a mismatch, a disagreement, a point without a rank or a
+    point below every bound come first; a last line counts all of them.
     """
     counted = []
     for (label, _, seed), rows in grids.items():
         count = {s: sum(r.status == s for r in rows) for s in STATUSES}
         counted.append((label, seed, len(rows), count))
-    interesting = [c for c in counted if c[3]["MISMATCH"] + c[3]["DISAGREE"] + c[3]["below"]]
+    flagged = ("MISMATCH", "DISAGREE", "UNDECIDED", "below")
+    interesting = [c for c in counted if sum(c[3][s] for s in flagged)]
     shown = counted if len(counted) <= limit else (interesting + counted)[:limit]
     shown = list(dict.fromkeys((c[0], c[1]) for c in shown))
     by_key = {(c[0], c[1]): c for c in counted}
@@ -91,6 +92,7 @@ def summary_lines(grids: dict, limit: int = 20) -> list[str]:
             f"{count['saturated']} reach the smallest bound, {count['below']} below every bound"
             + (f", {count['MISMATCH']} MISMATCH" if count["MISMATCH"] else "")
             + (f", {count['DISAGREE']} DISAGREE" if count["DISAGREE"] else "")
+            + (f", {count['UNDECIDED']} without a rank" if count["UNDECIDED"] else "")
         )
     total = {s: sum(c[3][s] for c in counted) for s in STATUSES}
     if len(shown) < len(counted):
@@ -99,15 +101,27 @@ def summary_lines(grids: dict, limit: int = 20) -> list[str]:
         f"{len(counted)} grids, {sum(c[2] for c in counted)} points: {total['exact']} equal an "
         f"exact prediction, {total['saturated']} reach the smallest bound, {total['below']} lie "
         f"below every bound, {total['MISMATCH']} mismatches, {total['DISAGREE']} disagreements"
+        + (f", {total['UNDECIDED']} without a rank" if total["UNDECIDED"] else "")
     )
     return lines
 
 
-_MARK = {"exact": "", "saturated": "", "below": "<", "MISMATCH": "!", "DISAGREE": "?"}
+_MARK = {
+    "exact": "",
+    "saturated": "",
+    "below": "<",
+    "MISMATCH": "!",
+    "DISAGREE": "?",
+    "UNDECIDED": "",
+}
 
 
 def _mark(r: SweepRow) -> str:
     return _MARK[r.status] + ("" if r.decided else "~")
+
+
+def _rank_text(r: SweepRow) -> str:
+    return "-" if r.rank is None else str(r.rank)
 
 
 def table_lines(rows: list[SweepRow]) -> list[str]:
@@ -115,15 +129,16 @@ def table_lines(rows: list[SweepRow]) -> list[str]:
     ds = sorted({r.d for r in rows})
     hs = sorted({r.h for r in rows})
     at = {(r.d, r.h): r for r in rows}
-    cell = max(len(f"{r.rank}{_mark(r)}") for r in rows) + 1
+    cell = max(len(f"{_rank_text(r)}{_mark(r)}") for r in rows) + 1
     lines = [
         "rank by (h, d); < below every bound, ! a prediction fails, ? methods disagree, "
-        "~ not decided (no clear gap: raise --dps)"
+        "~ not decided (no clear gap: raise --dps; not certified: raise --prec), "
+        "- no rank"
     ]
     lines.append("  h \\ d " + "".join(f"{d:>{cell}}" for d in ds))
     for h in hs:
         cells = "".join(
-            f"{at[d, h].rank}{_mark(at[d, h])}".rjust(cell) if (d, h) in at else " " * cell
+            f"{_rank_text(at[d, h])}{_mark(at[d, h])}".rjust(cell) if (d, h) in at else " " * cell
             for d in ds
         )
         lines.append(f"  {h:>5} " + cells)
@@ -132,11 +147,11 @@ def table_lines(rows: list[SweepRow]) -> list[str]:
         f"{len(rows)} points: {counts['exact']} equal an exact prediction, "
         f"{counts['saturated']} reach the smallest bound, {counts['below']} lie below every "
         f"bound, {counts['MISMATCH']} mismatches, {counts['DISAGREE']} disagreements, "
-        f"{sum(not r.decided for r in rows)} not decided"
+        f"{counts['UNDECIDED']} without a rank, {sum(not r.decided for r in rows)} not decided"
     )
     for r in rows:
         if r.flagged:
-            failing = [q.name for q in r.predictions if not q.holds(r.rank)]
+            failing = [q.name for q in r.predictions if r.rank is not None and not q.holds(r.rank)]
             lines.append(
                 f"  {r.status} at d = {r.d}, h = {r.h}: ranks {r.ranks}"
                 + (f", failing {', '.join(failing)}" if failing else "")
@@ -155,6 +170,8 @@ def plot_heatmap(rows: list[SweepRow], path, title: str, *, force: bool = False)
     rank = np.full((len(hs), len(ds)), np.nan)
     diff = np.full_like(rank, np.nan)
     for r in rows:
+        if r.rank is None:
+            continue
         i, j = hs.index(r.h), ds.index(r.d)
         rank[i, j] = r.rank
         diff[i, j] = r.rank - r.best.value
@@ -175,6 +192,9 @@ def plot_heatmap(rows: list[SweepRow], path, title: str, *, force: bool = False)
         norm = im.norm
         for r in rows:
             i, j = hs.index(r.h), ds.index(r.d)
+            if r.rank is None:
+                ax.text(j, i, "-", ha="center", va="center", fontsize=small)
+                continue
             text = f"{int(data[i, j])}" + (_mark(r) if data is rank else "")
             dark = data is rank and norm(data[i, j]) < 0.5  # viridis is dark at the bottom
             color = "white" if dark else "black"

@@ -3,7 +3,8 @@
 Cost model: one point of ``P = h d + h`` parameters takes ``t(P) = c0 + c2 P^2 + c3 P^3``
 seconds (per method): ``c0`` the fixed cost (teacher, kernel look-up, process overhead),
 ``c2 P^2`` the Hessian entries (each a kernel evaluation, in rationals for ``exact``),
-``c3 P^3`` the elimination (LAPACK, flint's ``nmod_mat`` rank, or the rank over Q). The
+``c3 P^3`` the elimination (LAPACK, flint's ``nmod_mat`` rank, the rank over Q, or the
+``L D L^T`` in ball arithmetic of the certified rank). The
 coefficients are fitted (non-negative least squares on relative error) to the timings the
 store already holds for that method, after timing a few of the sweep's own smallest points
 when it holds too few (those points are stored like any other, so calibration costs nothing).
@@ -21,7 +22,7 @@ import numpy as np
 
 from ..errors import SymhessError
 from ..rank.grid import MAX_POINTS, check_grid
-from ..rank.measure import check_methods
+from ..rank.measure import DEFAULT_DPS, DEFAULT_PREC, check_methods
 from .points import PointTask
 
 MAX_TASKS = 1_000_000
@@ -37,11 +38,20 @@ DEFAULT_COST = {
     "float": (5e-3, 2e-7, 1e-9),
     "mpmath": (5e-2, 3e-4, 2e-6),
     "exact": (5e-3, 1e-6, 1e-8),
+    "certified": (5e-3, 3e-6, 1.3e-7),
 }
 
 
 def grid_tasks(
-    activations, ds, hs, seeds=(0,), methods=("exact",), *, dps: int = 50, kernel_dirs=None
+    activations,
+    ds,
+    hs,
+    seeds=(0,),
+    methods=("exact",),
+    *,
+    dps: int = DEFAULT_DPS,
+    prec: int = DEFAULT_PREC,
+    kernel_dirs=None,
 ) -> list[PointTask]:
     """Every point of the grid, refused if it is too large.
 
@@ -50,9 +60,13 @@ def grid_tasks(
     activations : sequence of str, coefficient lists or Activation
     ds, hs : sequence of int
     seeds : sequence of int
-    methods : sequence of {"float", "mpmath", "exact"}
+    methods : sequence of {"float", "mpmath", "exact", "certified"}
+        ``"exact"`` on the ReLU family becomes ``"certified"``
+        (:func:`symhess.rank.measure.check_methods`; the tasks carry the method they run).
     dps : int
         Digits for ``"mpmath"`` (ignored otherwise).
+    prec : int
+        Bits of the ball arithmetic for ``"certified"`` (ignored otherwise).
     kernel_dirs : sequence of paths, optional
 
     Returns
@@ -76,20 +90,29 @@ def grid_tasks(
         raise SymhessError(f"seeds must be non-negative integers, got {seeds!r}")
     acts, seen = [], set()
     for spec in activations:
-        act = check_methods(spec, methods, dps, kernel_dirs)
+        act, routed, _ = check_methods(spec, methods, dps, kernel_dirs, prec)
         if act.canonical not in seen:
             seen.add(act.canonical)
-            acts.append(act)
-    n = len(acts) * len(ds) * len(hs) * len(seeds) * len(methods)
+            acts.append((act, routed))
+    n = sum(len(routed) for _, routed in acts) * len(ds) * len(hs) * len(seeds)
     if n > MAX_TASKS:
         raise SymhessError(f"the sweep has {n} points; at most {MAX_TASKS} are allowed")
-    check_grid(ds, hs, methods, 1)
+    check_grid(ds, hs, sorted({m for _, routed in acts for m in routed}), 1)
     kd = tuple(str(k) for k in kernel_dirs) if kernel_dirs else None
     return [
-        PointTask(act, d, h, int(s), m, dps if m == "mpmath" else 0, kd)
-        for act in acts
+        PointTask(
+            act,
+            d,
+            h,
+            int(s),
+            m,
+            dps if m == "mpmath" else 0,
+            kd,
+            prec=prec if m == "certified" else 0,
+        )
+        for act, routed in acts
         for s in seeds
-        for m in methods
+        for m in routed
         for d in ds
         for h in hs
     ]

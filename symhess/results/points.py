@@ -17,16 +17,27 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from ..activation import Activation
+from ..errors import SymhessError
+from ..rank import grid
 from ..rank.grid import status_of
-from ..rank.measure import RATIONAL_BITS, rank_report, rational_teacher
+from ..rank.measure import (
+    DEFAULT_DPS,
+    DEFAULT_PREC,
+    RATIONAL_BITS,
+    rank_report,
+    rational_teacher,
+)
 from ..rank.theory import best, upper_bound
 
 TEACHER = f"rational-normal-2^-{RATIONAL_BITS}"
 """How the teacher is drawn from the seed: :func:`symhess.rank.measure.rational_teacher` with
 its defaults. Part of the key, so that rows of another teacher distribution never collide."""
 
-ROUTES = ("mod-p", "Q", "tolerance")
-STATUSES = ("exact", "saturated", "below", "MISMATCH")
+STATUSES = tuple(s for s in grid.STATUSES if s != "DISAGREE")
+"""Statuses of one method at one point (methods that disagree are found across rows)."""
+PRECISE = ("mpmath", "certified")
+"""Methods with a working precision: decimal digits for ``"mpmath"``, bits of the balls for
+``"certified"``, stored in the key's ``dps`` column (0 for the other methods)."""
 
 
 def symhess_version() -> str:
@@ -52,10 +63,11 @@ class PointKey:
         :data:`TEACHER`.
     seed : int
         Seed of the teacher and of the exact route's prime.
-    method : {"float", "mpmath", "exact"}
+    method : {"float", "mpmath", "exact", "certified"}
     dps : int
-        Digits for ``"mpmath"``; 0 for the other methods (never NULL, which SQLite's UNIQUE
-        would treat as different from itself).
+        The method's precision: decimal digits for ``"mpmath"``, bits of the ball arithmetic
+        for ``"certified"``; 0 for the other methods (never NULL, which SQLite's UNIQUE would
+        treat as different from itself).
     """
 
     activation: str
@@ -70,7 +82,11 @@ class PointKey:
 
 @dataclass(frozen=True)
 class PointTask:
-    """What a worker needs to compute one point (picklable)."""
+    """What a worker needs to compute one point (picklable).
+
+    ``dps`` (digits) matters for ``"mpmath"`` only, ``prec`` (bits) for ``"certified"`` only;
+    the key keeps the one that applies.
+    """
 
     act: Activation
     d: int
@@ -80,6 +96,7 @@ class PointTask:
     dps: int = 0
     kernel_dirs: tuple | None = None
     biases: bool = False
+    prec: int = 0
 
     @property
     def params(self) -> int:
@@ -95,7 +112,7 @@ class PointTask:
             TEACHER,
             self.seed,
             self.method,
-            self.dps if self.method == "mpmath" else 0,
+            {"mpmath": self.dps, "certified": self.prec}.get(self.method, 0),
         )
 
 
@@ -110,21 +127,27 @@ class PointResult:
         Readable activation, e.g. ``"z**3 + z"``.
     support : str or None
         Degrees with a non-zero coefficient, e.g. ``"1,3"``; None for a non-polynomial.
-    params, rank : int
+    params : int
+    rank : int or None
+        ``None`` only for ``"certified"`` when the proof did not go through (status
+        ``UNDECIDED``; ``detail`` says why and which precision to try).
     decided : bool
-        Exact: always; floating point: the gap separated the zeros.
-    route : {"mod-p", "Q", "tolerance"}
+        Exact: always; certified: the proof went through; floating point: the gap separated
+        the zeros.
+    route : {"tolerance", "mod-p", "Q", "ball"}
         :attr:`symhess.rank.measure.MethodRank.route`.
     generic : bool
-        Proven equal to the generic rank: exact, and equal to a proven upper bound. A rank
-        below every bound is exact for *this* teacher and a lower bound for the generic one.
+        Proven equal to the generic rank: proved for this teacher (exact, or certified) and
+        equal to a proven upper bound. A rank below every bound is exact for *this* teacher
+        and a lower bound for the generic one.
     detail : str
         The method's own one-line account.
     gap_ratio, gap_below : float, int or None
-    status : {"exact", "saturated", "below", "MISMATCH"}
+    status : {"exact", "saturated", "below", "MISMATCH", "UNDECIDED"}
         :func:`symhess.rank.grid.status_of` for this method alone (methods that disagree are
         found by a query across rows: the ``disagreements`` view).
     predictions : tuple of (name, value, kind, holds, source)
+        ``holds`` is ``None`` when there is no rank to judge.
     best : (name, value, kind)
     seconds : float
         Wall time of the rank computation in the worker.
@@ -138,7 +161,7 @@ class PointResult:
     label: str
     support: str | None
     params: int
-    rank: int
+    rank: int | None
     decided: bool
     route: str
     generic: bool
@@ -188,15 +211,22 @@ def compute(task: PointTask) -> PointResult:
         t.W,
         t.v,
         (task.method,),
-        dps=task.dps or 50,
+        dps=task.dps or DEFAULT_DPS,
+        prec=task.prec or DEFAULT_PREC,
         kernel_dirs=list(task.kernel_dirs) if task.kernel_dirs else None,
         seed=task.seed,
         show_progress=False,
     )
     seconds = time.perf_counter() - start
+    if task.method not in r.results:  # exact asked of the ReLU family: grid_tasks routes it
+        raise SymhessError(
+            f"the {task.method} rank does not apply to {task.act.short}: "
+            f"{'; '.join(r.notes)}; ask for {', '.join(r.results)}"
+        )
     m = r.results[task.method]
     preds = r.predictions
     b = best(preds)
+    proved = task.method in ("exact", "certified") and m.decided and m.rank is not None
     return PointResult(
         key=task.key,
         label=task.act.short,
@@ -205,12 +235,15 @@ def compute(task: PointTask) -> PointResult:
         rank=m.rank,
         decided=m.decided,
         route=m.route,
-        generic=task.method == "exact" and m.rank == upper_bound(preds),
+        generic=proved and m.rank == upper_bound(preds),
         detail=m.detail,
         gap_ratio=None if m.gap_ratio is None else float(m.gap_ratio),
         gap_below=None if m.gap_below is None else int(m.gap_below),
         status=status_of({task.method: m.rank}, m.rank, preds),
-        predictions=tuple((q.name, q.value, q.kind, q.holds(m.rank), q.source) for q in preds),
+        predictions=tuple(
+            (q.name, q.value, q.kind, None if m.rank is None else q.holds(m.rank), q.source)
+            for q in preds
+        ),
         best=(b.name, b.value, b.kind),
         seconds=seconds,
         worker=f"{socket.gethostname()}:{os.getpid()}",

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..base.progress import progress, scope
 from ..rank.grid import SweepRow, check_grid, status_of
+from ..rank.measure import DEFAULT_DPS, DEFAULT_PREC, REFERENCE_ORDER
 from ..rank.theory import Prediction
 from . import plan
 from .engine import DEFAULT_TIMEOUT, DaskEngine, PoolEngine, SerialEngine, make_engine
@@ -193,7 +194,8 @@ def run_sweep(
     *,
     seeds=(0,),
     methods=("exact",),
-    dps: int = 50,
+    dps: int = DEFAULT_DPS,
+    prec: int = DEFAULT_PREC,
     kernel_dirs=None,
     scheduler: str | None = None,
     engine: str | None = None,
@@ -209,8 +211,12 @@ def run_sweep(
         The results database (created if missing); ``":memory:"`` keeps nothing.
     activations : sequence of str, coefficient lists or Activation
     ds, hs, seeds : sequences of int
-    methods : sequence of {"float", "mpmath", "exact"}
+    methods : sequence of {"float", "mpmath", "exact", "certified"}
+        ``"exact"`` on the ReLU family runs ``"certified"`` (see :func:`~.plan.grid_tasks`).
     dps : int
+        Digits for ``"mpmath"``.
+    prec : int
+        Bits of the ball arithmetic for ``"certified"``.
     kernel_dirs : sequence of paths, optional
     scheduler, engine, jobs, timeout
         See :func:`~.engine.make_engine`.
@@ -222,7 +228,9 @@ def run_sweep(
     (SweepOutcome, list of PointResult)
         What the sweep did, and the result of every point of the grid, sorted by key.
     """
-    tasks = grid_tasks(activations, ds, hs, seeds, methods, dps=dps, kernel_dirs=kernel_dirs)
+    tasks = grid_tasks(
+        activations, ds, hs, seeds, methods, dps=dps, prec=prec, kernel_dirs=kernel_dirs
+    )
     eng = make_engine(scheduler, engine=engine, jobs=jobs, timeout=timeout)
     own = not isinstance(path, Store)
     store = Store(path) if own else path
@@ -242,7 +250,9 @@ def sweep_rows(results: list[PointResult]) -> dict[tuple[str, str, int], list[Sw
     dict
         ``(label, canonical activation, seed) -> rows`` ordered by ``(d, h)``; each row joins
         the methods of one point, with the status over all of them (``DISAGREE`` when their
-        ranks differ), as :func:`symhess.rank.grid.sweep` makes them.
+        ranks differ, ``UNDECIDED`` when none gave a rank), as :func:`symhess.rank.grid.sweep`
+        makes them. The row's rank is the most trustworthy method's that gave one
+        (:data:`symhess.rank.measure.REFERENCE_ORDER`).
     """
     by_point = defaultdict(dict)
     for r in results:
@@ -250,7 +260,8 @@ def sweep_rows(results: list[PointResult]) -> dict[tuple[str, str, int], list[Sw
         by_point[(r.label, k.activation, k.seed, k.d, k.h)][k.method] = r
     out = defaultdict(list)
     for (label, canon, seed, d, h), rs in sorted(by_point.items()):
-        ref = next(m for m in ("exact", "mpmath", "float") if m in rs)
+        measured = [m for m in REFERENCE_ORDER if m in rs]
+        ref = next((m for m in measured if rs[m].rank is not None), measured[0])
         r = rs[ref]
         preds = [Prediction(n, v, kind, src) for n, v, kind, _, src in r.predictions]
         ranks = {m: x.rank for m, x in rs.items()}

@@ -10,8 +10,13 @@ Layout (schema version :data:`SCHEMA_VERSION`; ``sqlite3 results.sqlite .schema`
   file waits or is refused. A killed sweep's row is found dead (its pid is gone or reused)
   and marked ``killed`` by the next sweep.
 * ``points``: one row per (activation, biases, d, h, teacher, seed, method, dps), the UNIQUE
-  key; rank, route, certification, status, best prediction, timing, worker, version.
-* ``predictions``: each prediction at each point, with whether it holds.
+  key; rank, route, certification, status, best prediction, timing, worker, version. The
+  methods are ``float``, ``mpmath``, ``exact`` and ``certified`` (ball arithmetic, the ReLU
+  family); ``dps`` is the method's precision: decimal digits for ``mpmath``, bits of the
+  balls for ``certified``, 0 otherwise. ``rank`` is NULL exactly when the status is
+  ``UNDECIDED``: the certified method could not prove a rank (``detail`` says why).
+* ``predictions``: each prediction at each point, with whether it holds (NULL without a
+  rank).
 * views ``results`` (points with one ``pred_<name>`` column per prediction and
   ``deficit = best_value - rank``) and ``disagreements`` (points whose methods give different
   ranks).
@@ -35,8 +40,9 @@ from pathlib import Path
 
 from ..activation import activation
 from ..errors import SymhessError
+from ..rank.measure import METHODS, ROUTES
 from ..rank.theory import PREDICTION_NAMES
-from .points import ROUTES, STATUSES, PointKey, PointResult, symhess_version
+from .points import PRECISE, STATUSES, PointKey, PointResult, symhess_version
 
 APPLICATION_ID = 0x53594D48  # "SYMH"
 SCHEMA_VERSION = 1
@@ -81,10 +87,11 @@ CREATE TABLE points (
     h          INTEGER NOT NULL CHECK (h >= 1),
     teacher    TEXT NOT NULL,         -- how the teacher is drawn from the seed
     seed       INTEGER NOT NULL CHECK (seed >= 0),
-    method     TEXT NOT NULL CHECK (method IN ('float', 'mpmath', 'exact')),
-    dps        INTEGER NOT NULL CHECK ((method = 'mpmath') = (dps > 0)),
+    method     TEXT NOT NULL CHECK (method IN ({_q(METHODS)})),
+    dps        INTEGER NOT NULL           -- precision: digits (mpmath), bits (certified), else 0
+               CHECK ((method IN ({_q(PRECISE)})) = (dps > 0)),
     params     INTEGER NOT NULL CHECK (params = h * d + h + biases * h),
-    rank       INTEGER NOT NULL CHECK (rank BETWEEN 0 AND params),
+    rank       INTEGER CHECK (rank BETWEEN 0 AND params),  -- NULL: certified proved none
     decided    INTEGER NOT NULL CHECK (decided IN (0, 1)),
     route      TEXT NOT NULL CHECK (route IN ({_q(ROUTES)})),
     generic    INTEGER NOT NULL CHECK (generic IN (0, 1)),  -- proven = the generic rank
@@ -100,6 +107,8 @@ CREATE TABLE points (
     symhess_version TEXT NOT NULL,
     sweep      INTEGER REFERENCES sweeps (id),
     created    TEXT NOT NULL,         -- ISO 8601, UTC
+    CHECK ((rank IS NULL) = (status = 'UNDECIDED')),
+    CHECK (rank IS NOT NULL OR (method = 'certified' AND decided = 0 AND generic = 0)),
     UNIQUE (activation, biases, d, h, teacher, seed, method, dps)
 );
 CREATE INDEX points_by_shape ON points (d, h);
@@ -109,7 +118,7 @@ CREATE TABLE predictions (
     name   TEXT NOT NULL,
     value  INTEGER NOT NULL,
     kind   TEXT NOT NULL CHECK (kind IN ('exact', 'bound')),
-    holds  INTEGER NOT NULL CHECK (holds IN (0, 1)),
+    holds  INTEGER CHECK (holds IN (0, 1)),  -- NULL: the point has no rank
     source TEXT NOT NULL,
     PRIMARY KEY (point, name)
 )
@@ -130,7 +139,7 @@ SELECT p.id, p.label, p.activation, p.support, p.biases, p.d, p.h, p.params, p.t
 FROM points p""",
     "disagreements": """CREATE VIEW disagreements AS
 SELECT activation, label, biases, d, h, teacher, seed,
-    group_concat(method || '=' || rank, ' ') AS ranks
+    group_concat(method || '=' || coalesce(rank, '-'), ' ') AS ranks
 FROM points
 GROUP BY activation, biases, d, h, teacher, seed
 HAVING COUNT(DISTINCT rank) > 1""",
@@ -292,6 +301,7 @@ class Store:
         if self.memory:
             self.conn = sqlite3.connect(":memory:", isolation_level=None)
             self._initialise()
+            self.certified = True
             return
         state = inspect(path)
         if readonly:
@@ -317,6 +327,12 @@ class Store:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        row = self.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'points'"
+        ).fetchone()
+        # Schema 1 was changed in place before any release to take certified ranks (and a
+        # NULL rank); a file of the first draft keeps the old CHECKs and cannot take them.
+        self.certified = row is not None and "'certified'" in row[0]
 
     def _initialise(self) -> None:
         """Create the schema in an empty file (checked again under the write lock, so that
@@ -475,6 +491,11 @@ class Store:
             written.
         """
         k = r.key
+        if k.method == "certified" and not self.certified:
+            raise SymhessError(
+                f"{self.path!r} was written by a development version of symhess that did not "
+                "store certified ranks yet; use a new results file"
+            )
         values = (
             k.activation, r.label, r.support, int(k.biases), k.d, k.h, k.teacher, k.seed,
             k.method, k.dps, r.params, r.rank, int(r.decided), r.route, int(r.generic),
@@ -488,7 +509,10 @@ class Store:
             pid = cur.lastrowid
             c.executemany(
                 "INSERT INTO predictions VALUES (?, ?, ?, ?, ?, ?)",
-                [(pid, n, v, kind, int(holds), src) for n, v, kind, holds, src in r.predictions],
+                [
+                    (pid, n, v, kind, None if holds is None else int(holds), src)
+                    for n, v, kind, holds, src in r.predictions
+                ],
             )
         return True
 
@@ -522,7 +546,7 @@ class Store:
                 if k not in keys:
                     continue
                 preds = tuple(
-                    (n, v, kind, bool(holds), src)
+                    (n, v, kind, None if holds is None else bool(holds), src)
                     for n, v, kind, holds, src in self.conn.execute(
                         "SELECT name, value, kind, holds, source FROM predictions "
                         "WHERE point = ? ORDER BY rowid",
@@ -626,7 +650,9 @@ def parse_where(text: str) -> tuple[str, list]:
     string for a text field (:data:`TEXT_FIELDS`), or another field of the same kind
     (``rank < pred_degree_support``). ``activation = 'z + z**3'`` compares canonical forms
     (any spelling of the same polynomial matches). Example:
-    ``status = below and d >= 3 and method = exact``.
+    ``status = below and d >= 3 and method = exact``. A point without a rank (status
+    ``UNDECIDED``) matches no condition on ``rank`` or ``deficit`` (SQL's NULL); find those
+    with ``status = UNDECIDED``.
 
     Returns
     -------

@@ -6,9 +6,11 @@
 * :mod:`.extremes` - the k largest or smallest eigenvalues of an operator (ARPACK, LOBPCG);
 * :mod:`.density` - spectral density by stochastic Lanczos quadrature;
 * :mod:`.pooled` - non-zero eigenvalues (or SLQ densities) pooled over random teachers;
-* :mod:`.linear_law` - the linear network's eigenvalue law and its KS comparison.
+* :mod:`.linear_law` - the linear network's eigenvalue law and its KS comparison;
+* :mod:`.arjevani_field` - the ReLU family's closed-form spectrum at ``W = I``, ``v = 1``.
 """
 
+from .arjevani_field import ClosedFormEigenvalue, arjevani_field_spectrum
 from .clustering import Cluster, clusters
 from .density import SpectralDensity, pool_densities, slq
 from .extremes import Extremes, extreme_eigenvalues
@@ -18,6 +20,7 @@ from .summary import SpectrumSummary, summarize
 from .zeros import drop_zeros, zero_tolerance
 
 __all__ = [
+    "ClosedFormEigenvalue",
     "Cluster",
     "EigenvaluePool",
     "Extremes",
@@ -25,6 +28,7 @@ __all__ = [
     "LinearLaw",
     "SpectralDensity",
     "SpectrumSummary",
+    "arjevani_field_spectrum",
     "clusters",
     "compare_linear",
     "drop_zeros",

@@ -5,6 +5,7 @@
 * :mod:`.price` - Price's theorem, every kernel from ``K_00``;
 * :mod:`.polynomial` - kernels of polynomial activations, by Isserlis and by Price;
 * :mod:`.erf` - closed forms for ``beta * erf(alpha * z)``;
+* :mod:`.relu` - closed forms for the ReLU family ``alpha * z + beta * relu(z)``;
 * :mod:`.kernels` - :func:`symbolic_kernels`, which picks the derivation for an activation.
 
 Code generation (:mod:`symhess.codegen`) prints these expressions into modules; nothing here

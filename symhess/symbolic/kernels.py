@@ -1,8 +1,9 @@
 """The symbolic kernels of any activation that has them: the one place that chooses.
 
 Polynomials get their Isserlis (or Price) kernels (:mod:`.polynomial`); ``beta*erf(alpha*z)``
-its closed form (:mod:`.erf`). Other activations have no closed form here: their kernels are
-computed numerically (:mod:`symhess.kernels.quadrature`).
+its closed form (:mod:`.erf`), the ReLU family ``alpha*z + beta*relu(z)`` its own
+(:mod:`.relu`). Other activations have no closed form here: their kernels are computed
+numerically (:mod:`symhess.kernels.quadrature`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ..activation import activation
 from ..errors import SymhessError
 from .erf import closed_form_kernels, expand_gram
 from .polynomial import isserlis_kernels, price_kernels
+from .relu import relu_closed_form
 
 __all__ = ["symbolic_kernels"]
 
@@ -42,9 +44,11 @@ def symbolic_kernels(
         if method == "isserlis":
             return isserlis_kernels(act.coefficients)
         return price_kernels(act.coefficients)
-    K = closed_form_kernels(act)
-    if K is not None:
-        K = {name: expand_gram(k) for name, k in K.items()}
+    K = relu_closed_form(act)
+    if K is None:
+        K = closed_form_kernels(act)
+        if K is not None:
+            K = {name: expand_gram(k) for name, k in K.items()}
     if K is None and not missing_ok:
         raise SymhessError(
             f"{act.source!r} has no closed-form kernels; its kernels come from quadrature "

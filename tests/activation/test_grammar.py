@@ -148,12 +148,16 @@ def test_polynomials_stay_exact_polynomials():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("abs(z)", "abs\\(z\\) is not differentiable at 0"),
-        ("z + 0.1*abs(z)", "abs\\(z\\) is not differentiable at 0"),
-        ("relu(z)", "relu\\(z\\) is not differentiable"),
-        ("ABS(z)", "not differentiable"),
+        ("relu(z)*tanh(z)", "not of the form alpha\\*z \\+ beta\\*relu\\(z\\)"),
+        ("relu(z + 1)", "no bias inside"),
+        ("abs(z) + 1", "no constant term"),
+        ("sqrt(abs(z))", "not differentiable everywhere \\(Abs\\)"),
+        ("max(z, 0)", "write relu\\(z\\), leaky_relu\\(z, a\\) or abs\\(z\\)"),
+        ("ABS(z)", "unknown function 'ABS'"),
+        ("leaky_relu(z)", "leaky_relu takes two arguments"),
+        ("leaky_relu(z, z)", "second argument of leaky_relu must not depend on z"),
+        ("relu(z, 1)", "expected '\\)'"),
         ("sign(z)", "jumps at 0"),
-        ("sqrt(z**2)", "not differentiable everywhere \\(Abs\\)"),
         ("log(z)", "unknown function 'log'"),
         ("tanh(z)**z", "exponent depends on z"),
         ("tanh(z)**pi", "not a rational number"),
@@ -176,7 +180,8 @@ def test_refuses_functions_with_one_line(text, message):
 
 
 _TOKENS = ["z", "1", "0.5", "2", "+", "-", "*", "/", "**", "(", ")", ",", "pi"]
-_TOKENS += ["erf(", "tanh(", "sin(", "exp(", "sqrt(", "sigmoid(", "abs(", "gelu("]
+_TOKENS += ["erf(", "tanh(", "sin(", "exp(", "sqrt(", "sigmoid(", "abs(", "gelu(", "relu("]
+_TOKENS += ["leaky_relu("]
 
 
 @settings(max_examples=300, deadline=None)

@@ -276,7 +276,7 @@ def test_rank_section_for_analyze():
     for label in ("float64", "mpmath", "exact", "eq14", "hockey_stick", "the methods agree"):
         assert label in text
     # float teacher, exact values: eq. (14) = 22 reached and certified
-    assert "  exact        22   certified" in text
+    assert "  exact         22   certified" in text
     big = symhess.sample_teacher(20, 9, seed=0)
     text = "\n".join(rank_section("z**2", big))
     assert "skipped: mpmath (P > 150" in text

@@ -30,7 +30,7 @@ def labelled(fig):
         assert any("theory" in s or "d = h" in s for s in labels), labels
 
 
-@pytest.mark.parametrize("number", [2, 3, 4, 5])
+@pytest.mark.parametrize("number", [2, 3, 4, 5, 6])
 def test_quick_figures_build_with_labels_and_captions(number):
     result = figures.build(number, quick=True)
     assert result.caption.startswith(f"Figure {number}.")
