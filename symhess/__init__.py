@@ -39,6 +39,9 @@ from .teacher import Teacher, load_teacher, sample_teacher
 # -- the Hessian at the optimum
 from .curvature import HessianOperator, hessian, hessian_trace, kernel_matrices, operator
 
+# -- the landscape beyond the optimum
+from .curvature import Landscape, LandscapeOperator
+
 # -- spectra
 from .spectra import (
     EigenvaluePool,
@@ -112,6 +115,9 @@ __all__ = [
     "hessian_trace",
     "kernel_matrices",
     "operator",
+    # the landscape beyond the optimum
+    "Landscape",
+    "LandscapeOperator",
     # spectra
     "EigenvaluePool",
     "Extremes",
