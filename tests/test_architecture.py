@@ -4,12 +4,16 @@ circle - function-level imports included, so that no lazy import can hide an upw
 The layers, lowest first (a module may import its own layer's package and anything below):
 
     errors -> base, files -> teacher -> activation -> elementary -> symbolic -> generated
-    -> codegen -> kernels -> curvature -> spectra, rmt -> rank, dynamics -> report
-    -> symhess (the public API) -> cli
+    -> codegen -> kernels -> curvature -> spectra, rmt -> rank, dynamics -> landscape
+    -> report -> symhess (the public API) -> cli
 
 (``generated`` holds codegen's output; its modules import only ``elementary``.)
 
 Packages on one level (spectra and rmt; rank and dynamics) do not import each other.
+``landscape`` (gradient flow, critical points, wider students away from the optimum) sits
+above rank and dynamics: it measures ranks at the minima of wider students with the rank
+methods, and nothing below needs it (the loss, gradient and Hessian anywhere live in
+``curvature.anywhere``, where dynamics uses them).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ LAYERS = {
     "symhess.rmt": 10,
     "symhess.rank": 11,
     "symhess.dynamics": 11,
+    "symhess.landscape": 12,
     "symhess.report": 13,
     "symhess": 14,
     "symhess.cli": 15,

@@ -12,10 +12,12 @@ from .. import __version__
 from ..errors import SymhessError
 from . import (
     analyze,
+    critical_points,
     density,
     dynamics,
     eigs,
     figure,
+    flow,
     generate,
     hessian,
     kernels,
@@ -25,6 +27,7 @@ from . import (
     spectrum,
     sweep,
     teacher,
+    wider,
 )
 from .options import Parser
 
@@ -39,6 +42,9 @@ COMMANDS = (
     quadrature,
     spectrum,
     dynamics,
+    flow,
+    critical_points,
+    wider,
     figure,
     eigs,
     density,
@@ -52,7 +58,8 @@ returning the exit status)."""
 def build_parser() -> Parser:
     parser = Parser(
         prog="symhess",
-        description="Exact Hessians of two-layer teacher-student networks at the optimum.",
+        description="Exact Hessians of two-layer teacher-student networks, at the optimum "
+        "and anywhere on the landscape.",
     )
     parser.add_argument("--version", action="version", version=f"symhess {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
