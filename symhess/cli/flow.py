@@ -103,7 +103,7 @@ def run(args) -> int:
     from ..landscape.flow import gradient_flow, initial_student
     from ..landscape.newton import newton_polish
     from ..landscape.trajectory import spectra_along
-    from ..landscape.wider import minimum_structure
+    from ..landscape.wider import is_odd, minimum_structure
     from ..report import landscape as rep
     from .options import teacher_from
 
@@ -135,7 +135,7 @@ def run(args) -> int:
     teacher_point = classify(ls, ls.flat(teacher.W, teacher.v))
     structure = None
     if point is not None and point.kind == "global minimum" and h_s != teacher.h:
-        structure = minimum_structure(*ls.split(point.theta))
+        structure = minimum_structure(*ls.split(point.theta), odd=is_odd(kern.activation))
     if args.json:
         extra = {
             "student_h": h_s,

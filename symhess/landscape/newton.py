@@ -175,7 +175,9 @@ def critical_search(
     if not out.converged:
         # Least squares often stalls in the long valleys around ill-conditioned minima, where
         # |grad L|^2 is flat; the trust region on the loss itself gets there.
-        second = newton_polish(landscape, theta, tol=tol, target="minimum", show_progress=False)
+        second = newton_polish(
+            landscape, theta, tol=tol, target="minimum", max_iter=15, show_progress=False
+        )
         if second.converged:
             out = second
     out.grad_norms.insert(0, start)

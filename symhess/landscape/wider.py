@@ -300,14 +300,19 @@ class Structure:
         ``v_i = 0`` and ``w_i = 0``: ``sigma(w_i . x)`` is constant (zero for
         ``sigma(0) = 0``); two families of minima cross there.
     copies : list of list of int
-        Groups of neurons with the same ``w`` (to ``rtol``): a split teacher neuron. Copies
-        add no tangent function; each extra copy brings ``d + 1`` flat directions (one along
-        the manifold, ``d`` that keep ``f`` only to first order).
+        Groups of neurons with the same ``w`` (to ``rtol``; for an odd activation also
+        ``-w``, the copy then carrying ``-v``): a split teacher neuron. Copies add no tangent
+        function; each extra copy brings ``d + 1`` flat directions (one along the manifold,
+        ``d`` that keep ``f`` only to first order).
+    deviation : float
+        The largest relative distance between neurons counted as copies (or of a ``v``
+        counted as zero): how far the point still is from the exact family.
     """
 
     switched_off: list
     switched_off_at_zero: list
     copies: list
+    deviation: float = 0.0
 
     def lines(self) -> list[str]:
         out = []
@@ -328,27 +333,58 @@ class Structure:
                 f"new function; {len(group) - 1} x (d + 1) flat directions (one along the "
                 "manifold, d that keep f only to first order)"
             )
+        if out and self.deviation > 0:
+            out.append(f"(to a relative distance {self.deviation:.1e} from the exact family)")
         return out or [
             "no neuron switched off or copied: the student computes the teacher's function "
-            "another way (polynomial activations allow many)"
+            "with a different set of neurons"
         ]
 
 
-def minimum_structure(W, v, rtol: float = 1e-6) -> Structure:
-    """Switched-off neurons and copies at a student point (see :class:`Structure`)."""
+def minimum_structure(W, v, rtol: float = 1e-2, odd: bool = False) -> Structure:
+    """Switched-off neurons and copies at a student point (see :class:`Structure`).
+
+    ``rtol`` is relative to the largest ``|v|`` and ``|W|`` entries. It is loose on purpose:
+    along the flat directions that keep ``f`` only to first order (split neurons) the loss
+    grows like ``eps^4``, so a point with ``|grad L| ~ 1e-12`` can still be ``~1e-3`` away from
+    exact copies; :attr:`Structure.deviation` reports the distance found. ``odd``: the
+    activation is odd, so ``(w, v)`` and ``(-w, -v)`` are the same neuron.
+    """
     W, v = np.asarray(W, dtype=float), np.asarray(v, dtype=float)
     scale_v = max(float(np.max(np.abs(v))), 1e-300)
     scale_w = max(float(np.max(np.abs(W))), 1e-300)
+    deviation = 0.0
     off = [i for i in range(v.size) if abs(v[i]) <= rtol * scale_v]
     at_zero = [i for i in off if np.max(np.abs(W[i])) <= rtol * scale_w]
     off = [i for i in off if i not in at_zero]
+    for i in off + at_zero:
+        deviation = max(deviation, abs(v[i]) / scale_v)
+    for i in at_zero:
+        deviation = max(deviation, float(np.max(np.abs(W[i]))) / scale_w)
     active = [i for i in range(v.size) if i not in off and i not in at_zero]
     groups, seen = [], set()
     for i in active:
         if i in seen:
             continue
-        same = [j for j in active if np.max(np.abs(W[j] - W[i])) <= rtol * scale_w]
+        same = []
+        for j in active:
+            dist = float(np.max(np.abs(W[j] - W[i])))
+            if odd:
+                dist = min(dist, float(np.max(np.abs(W[j] + W[i]))))
+            if dist <= rtol * scale_w:
+                same.append(j)
+                deviation = max(deviation, dist / scale_w)
         seen.update(same)
         if len(same) > 1:
             groups.append(same)
-    return Structure(off, at_zero, groups)
+    return Structure(off, at_zero, groups, deviation)
+
+
+def is_odd(activation) -> bool:
+    """Whether ``sigma(-z) = -sigma(z)`` (SymPy decides, on the activation's expression)."""
+    import sympy
+
+    from ..activation.grammar import Z
+
+    expr = activation.expr
+    return sympy.simplify(expr.subs(Z, -Z) + expr) == 0

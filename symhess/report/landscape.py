@@ -186,29 +186,37 @@ def point_json(point: CriticalPoint) -> dict:
 
 
 def plot_flow(fig, flow: FlowResult, spectra: list[SpectrumAt], title: str) -> None:
-    """Two panels: loss and ``|grad L|`` against time; the Hessian's eigenvalues against time
-    (symmetric-log scale, so negative eigenvalues and the ones near zero both show)."""
+    """Two panels against time (log scale; ``t = 0`` drawn at a tenth of the first positive
+    time): loss and ``|grad L|``; the Hessian's ``|eigenvalues|``, positive ones in blue and
+    negative ones in red (the index is the number of red curves)."""
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
-    t = np.maximum(flow.t, flow.t[flow.t > 0].min() / 10 if np.any(flow.t > 0) else 1e-3)
+    positive = flow.t[flow.t > 0]
+    t0 = positive.min() / 10 if positive.size else 1e-3
+    t = np.maximum(flow.t, t0)
     ax1.loglog(t, np.maximum(flow.loss, 1e-300), label="loss L(t)", color="tab:blue")
     ax1.loglog(t, np.maximum(flow.grad_norm, 1e-300), label="|grad L|", color="tab:orange")
-    ax1.set_ylabel("exact population loss")
+    ax1.set_ylabel("loss, |grad L|")
     ax1.legend(fontsize=8)
     ax1.set_title(title, fontsize=10)
     if spectra:
-        ts = np.array([max(s.t, t[0]) for s in spectra])
+        ts = np.array([max(s.t, t0) for s in spectra])
         if spectra[0].eigenvalues is not None:
             lam = np.array([s.eigenvalues for s in spectra])
-            ax2.plot(ts, lam, color="tab:blue", lw=0.8, alpha=0.8)
         else:
-            ax2.plot(ts, np.array([s.smallest for s in spectra]), color="tab:red", lw=0.8)
-            ax2.plot(ts, np.array([s.largest for s in spectra]), color="tab:blue", lw=0.8)
-        scale = max(float(np.max(np.abs(s.largest))) for s in spectra)
-        ax2.set_yscale("symlog", linthresh=max(scale * 1e-6, 1e-300))
-        ax2.axhline(0.0, color="black", lw=0.6)
-    ax2.set_xscale("log")
+            lam = np.hstack(
+                [np.array([s.smallest for s in spectra]), np.array([s.largest for s in spectra])]
+            )
+        scale = float(np.max(np.abs(lam)))
+        floor = scale * 1e-16
+        pos = np.where(lam > 0, np.maximum(lam, floor), np.nan)
+        neg = np.where(lam < 0, np.maximum(-lam, floor), np.nan)
+        ax2.loglog(ts, pos, color="tab:blue", lw=0.8, alpha=0.8)
+        ax2.loglog(ts, neg, color="tab:red", lw=1.0, ls="--")
+        ax2.plot([], [], color="tab:blue", label="positive")
+        ax2.plot([], [], color="tab:red", ls="--", label="negative")
+        ax2.legend(fontsize=8)
     ax2.set_xlabel("time t (= steps x learning rate)")
-    ax2.set_ylabel("Hessian eigenvalues")
+    ax2.set_ylabel("|Hessian eigenvalues|")
 
 
 # ----------------------------------------------------------------------------- survey
@@ -232,7 +240,8 @@ def survey_lines(survey: Survey) -> list[str]:
             f"  {p.kind:<15} {p.loss:>11.4e} {p.index:>5} {p.rank:>5} {p.nullity:>7} {times:>5}"
         )
     if survey.failures:
-        lines.append(f"failures     {len(survey.failures)} starts reached no critical point:")
+        n = len(survey.failures)
+        lines.append(f"failures     {n} start{'' if n == 1 else 's'} reached no critical point:")
         lines += [f"  {f}" for f in survey.failures[:8]]
         if len(survey.failures) > 8:
             lines.append(f"  ... and {len(survey.failures) - 8} more")
