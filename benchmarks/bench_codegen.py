@@ -12,7 +12,7 @@ import time
 from _timing import machine
 from symhess.codegen import family_spec, render
 
-from symhess.moments import moment
+from symhess.symbolic.moments import moment
 
 
 def main() -> None:

@@ -26,10 +26,11 @@ import numpy as np
 from _timing import best_of, machine
 
 import symhess
-from symhess.beyond_dense import dense_fits
-from symhess.extremes import extreme_eigenvalues
-from symhess.operator import operator
-from symhess.slq import slq
+from symhess.base.memory import fits
+from symhess.curvature.dense import dense_bytes
+from symhess.curvature.matrix_free import operator
+from symhess.spectra.density import slq
+from symhess.spectra.extremes import extreme_eigenvalues
 
 
 def _numpy_openblas():
@@ -64,7 +65,7 @@ def products(args) -> None:
         op = operator(args.activation, t.W, t.v)
         x = np.random.default_rng(0).standard_normal(op.P)
         o_min, o_med = best_of(lambda op=op, x=x: op @ x, args.repeat)
-        if dense_fits(n, n, copies=1.1):
+        if fits(dense_bytes(n, n, 1.1)):
             H = symhess.hessian(args.activation, t.W, t.v)
             d_min, _ = best_of(lambda H=H, x=x: H @ x, args.repeat)
             del H

@@ -20,11 +20,11 @@ import sympy
 from _timing import best_of, machine
 
 import symhess
-from symhess.expression import Z
-from symhess.gram import kernel_matrices
-from symhess.kernels import KERNEL_NAMES, ORDERS
-from symhess.quadrature import gaussian_kernels, quadrature_kernels
-from symhess.tree_eval import derivative_evaluator
+from symhess.activation.evaluate import derivative_evaluator
+from symhess.activation.grammar import Z
+from symhess.curvature.matrices import kernel_matrices
+from symhess.kernels.quadrature import gaussian_kernels, quadrature_kernels
+from symhess.symbolic.names import KERNEL_NAMES, ORDERS
 
 ORDERS_TO_TRY = (40, 60, 80, 100, 150, 200, 300)
 POINTS = ((1.0, 1.44, 0.6), (4.0, 4.0, 2.0))

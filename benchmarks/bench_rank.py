@@ -23,9 +23,15 @@ import mpmath
 from _timing import best_of, machine
 
 import symhess
-from symhess.predictions import predictions, upper_bound
-from symhess.rank import exact_matrix_rank, float_rank, mpmath_rank, prime, rational_teacher
-from symhess.sweep import sweep
+from symhess.rank.grid import sweep
+from symhess.rank.measure import (
+    exact_matrix_rank,
+    float_rank,
+    mpmath_rank,
+    prime,
+    rational_teacher,
+)
+from symhess.rank.theory import predictions, upper_bound
 
 CUBIC = "z - z**2/3 + z**3/6"
 

@@ -20,8 +20,8 @@ import numpy as np
 from _timing import best_of, machine
 from scipy.integrate import quad
 
-from symhess import rmt_density as rd
-from symhess import rmt_sampling as rs
+from symhess.rmt import sampling as rs
+from symhess.rmt import theory as rd
 
 
 def main() -> None:
