@@ -7,6 +7,7 @@ from .options import (
     add_teacher_options,
     check_output,
     number,
+    numbers,
     positive,
     seed,
 )
@@ -77,6 +78,12 @@ def register(sub) -> None:
         metavar="N",
         help=f"recorded times, log-spaced, for the spectra and the plot (default {DEFAULT_TIMES})",
     )
+    g.add_argument(
+        "--at",
+        type=numbers("--at", 0.0),
+        metavar="T1,T2,...",
+        help="also record (and show the Hessian's spectrum at) these times",
+    )
     p.add_argument("--plot", metavar="OUT.png", help="write loss and eigenvalues against time")
     p.add_argument("--force", action="store_true", help="overwrite an existing plot file")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -97,7 +104,10 @@ def run(args) -> int:
     import json
     import time
 
+    import numpy as np
+
     from ..curvature.anywhere import Landscape
+    from ..errors import SymhessError
     from ..kernels import resolve
     from ..landscape.critical import classify
     from ..landscape.flow import gradient_flow, initial_student
@@ -114,6 +124,12 @@ def run(args) -> int:
     h_s = args.student_h or teacher.h
     ls = Landscape(kern, teacher.W, teacher.v)
     W0, v0 = initial_student(teacher.W, teacher.v, h_s, args.init, args.noise, args.start_seed)
+    times = record_times(args.t_max, args.times)
+    if args.at:
+        late = [t for t in args.at if t > args.t_max]
+        if late:
+            raise SymhessError(f"--at {late[0]:g} is after --t-max {args.t_max:g}")
+        times = np.union1d(times, args.at)
     start = time.perf_counter()
     flow = gradient_flow(
         ls,
@@ -123,7 +139,7 @@ def run(args) -> int:
         method=args.method,
         rtol=args.rtol,
         atol=args.rtol * 1e-3,
-        t_eval=record_times(args.t_max, args.times),
+        t_eval=times,
     )
     seconds = time.perf_counter() - start
     newton = point = None
@@ -132,6 +148,10 @@ def run(args) -> int:
         if newton.converged:
             point = classify(ls, newton.theta)
     spectra = spectra_along(ls, flow, flow.t)
+    if args.at:  # the table shows the times asked for, the plot everything recorded
+        shown = [s for s in spectra if np.any(np.isclose(s.t, args.at, rtol=1e-12, atol=0))]
+    else:
+        shown = spectra
     teacher_point = classify(ls, ls.flat(teacher.W, teacher.v))
     structure = None
     if point is not None and point.kind == "global minimum" and h_s != teacher.h:
@@ -175,7 +195,7 @@ def run(args) -> int:
     note = rep.escape_note(flow)
     if note is not None and (point is None or point.kind == "not critical"):
         lines.append(f"note         {note}")
-    lines += rep.spectra_lines(spectra)
+    lines += rep.spectra_lines(shown, rows=len(shown) if args.at else 10)
     print("\n".join(lines))
     if args.plot:
         from ..report.plot import pyplot, save_figure

@@ -81,7 +81,7 @@ def newton_polish(
         region from the same start, then Newton again. ``"critical"``: pseudo-inverse Newton
         only (it converges to saddles as well, from nearby starts).
     max_iter : int
-        Newton iterations (the trust region gets ``20 max_iter``).
+        Newton iterations (the trust region gets ``10 max_iter``).
     rcond : float
         Relative cutoff of the pseudo-inverse: singular values below ``rcond sigma_max``
         count as zero.
@@ -199,7 +199,7 @@ def _trust_region(landscape, theta, h, grad, tol, max_iter):
                     jac=grad,
                     hess=lambda th: landscape.hessian(*landscape.split(th, h)),
                     method=method,
-                    options={"gtol": tol, "maxiter": 20 * max_iter},
+                    options={"gtol": tol, "maxiter": 10 * max_iter},
                     callback=lambda xk, tr=trace: tr.append(float(np.linalg.norm(grad(xk)))),
                 )
         except (ValueError, np.linalg.LinAlgError, FloatingPointError, SymhessError):

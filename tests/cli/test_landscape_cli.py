@@ -40,6 +40,15 @@ def test_flow_of_a_wider_polynomial_student_compares_with_the_teacher(capsys):
     assert t[0] == 0 and np.all(np.diff(t) > 0)
 
 
+def test_flow_spectra_at_chosen_times(capsys):
+    code, out, err = run(["flow", "z + z**2/2", "--d", "2", "--h", "1", "--at", "1,10"], capsys)
+    assert code == 0, err
+    table = out.split("Hessian along the flow")[1].splitlines()[2:]
+    assert [float(row.split()[0]) for row in table] == [1.0, 10.0]
+    code, _, err = run(["flow", "erf(z)", "--at", "1e4"], capsys)
+    assert code == 2 and "after --t-max" in err
+
+
 def test_flow_states_a_divergence(capsys, tmp_path):
     """x^2 y by a 2-neuron z^3 student: the weights grow without bound (border rank)."""
     teacher = tmp_path / "t.npz"
@@ -57,7 +66,7 @@ def test_flow_states_a_divergence(capsys, tmp_path):
             "--start-seed",
             "1",
             "--t-max",
-            "1e4",
+            "1e3",
         ],
         capsys,
     )
@@ -69,7 +78,7 @@ def test_flow_states_a_divergence(capsys, tmp_path):
 def test_critical_points_lists_minima_and_saddles(capsys, tmp_path):
     plot = tmp_path / "cp.png"
     code, out, err = run(
-        ["critical-points", "erf(z)", "--d", "2", "--h", "2", "--starts", "6", "--plot", str(plot)],
+        ["critical-points", "erf(z)", "--d", "2", "--h", "2", "--starts", "4", "--plot", str(plot)],
         capsys,
     )
     assert code == 0, err
