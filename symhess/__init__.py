@@ -16,8 +16,11 @@ derivations are in ``docs/theory.md``.
 The package is layered, data flowing one way: :mod:`~symhess.activation` ->
 :mod:`~symhess.symbolic` -> :mod:`~symhess.codegen` -> :mod:`~symhess.kernels` ->
 :mod:`~symhess.curvature` -> analysis (:mod:`~symhess.spectra`, :mod:`~symhess.rank`,
-:mod:`~symhess.dynamics`, :mod:`~symhess.rmt`) -> :mod:`~symhess.report` -> :mod:`~symhess.cli`,
-on the shared policies of :mod:`~symhess.base`.
+:mod:`~symhess.dynamics`, :mod:`~symhess.rmt`, then :mod:`~symhess.landscape`) ->
+:mod:`~symhess.report` -> :mod:`~symhess.cli`, on the shared policies of :mod:`~symhess.base`.
+Away from the optimum, :class:`Landscape` gives the loss, gradient and Hessian of any student,
+of any width, against a fixed teacher; :mod:`symhess.landscape` flows, polishes and classifies
+its critical points.
 """
 
 from importlib.metadata import PackageNotFoundError, version
