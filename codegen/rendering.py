@@ -9,7 +9,7 @@ they generate is checked against its own banner, never against a regeneration).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 from math import lcm
 
@@ -54,6 +54,11 @@ class ModuleSpec:
         For a closed-form family, the run-time parameters (``("s0", "s1")``).
     sigma : str or None
         For a closed-form family, ``sigma(z)`` in its parameters, for the docstring.
+    extra_kernels : dict of str to sympy.Expr
+        Kernels beyond the six (e.g. ``K40``), in the order the module's second function
+        ``extra_kernels`` returns them; its names are the module's ``EXTRA_OUTPUTS``. Printed
+        by the same printer with their own common-subexpression pass, so the six kernels'
+        code does not depend on them. Empty: no second function.
     """
 
     name: str
@@ -66,6 +71,7 @@ class ModuleSpec:
     closed_form: bool = False
     parameters: tuple[str, ...] = ()
     sigma: str | None = None
+    extra_kernels: dict[str, sympy.Expr] = field(default_factory=dict)
 
     @property
     def hash(self) -> str:
@@ -84,26 +90,33 @@ def render(spec: ModuleSpec) -> str:
     """The full text of the module for ``spec``."""
     if spec.closed_form:
         return _render_closed_form(spec)
-    scaled = [_integer_scaled(spec.kernels[name]) for name in KERNEL_NAMES]
-    replacements, reduced, ops = _cse([n for n, _ in scaled])
     family = spec.kind == "family"
     params = tuple(f"s{k}" for k in range(spec.degree + 1)) if family else ()
     _check_symbols(spec, params)
-    function = _function(
-        KernelPrinter(),
-        replacements,
-        reduced,
-        input_types="array_like or number",
-        params=params,
-        params_doc=f"Coefficients ``s0 .. s{spec.degree}``" if family else "",
-        count_error=f"{len(params)} coefficients s0..s{spec.degree}" if family else "",
-        # Constant and partial kernels must still come out with the full shape.
-        setup=["    _zero = 0 * (a + b + c)"],
-        outputs=[
-            f"(_zero + {name})" + (f" / {q}" if q != 1 else "")
-            for name, (_, q) in zip(KERNEL_NAMES, scaled, strict=True)
-        ],
-    )
+    functions, ops = [], []
+    for name, names in _functions(spec):
+        scaled = [_integer_scaled(spec_kernel(spec, n)) for n in names]
+        replacements, reduced, count = _cse([n for n, _ in scaled])
+        ops.append(count)
+        functions.append(
+            _function(
+                KernelPrinter(),
+                replacements,
+                reduced,
+                name=name,
+                names=names,
+                input_types="array_like or number",
+                params=params,
+                params_doc=f"Coefficients ``s0 .. s{spec.degree}``" if family else "",
+                count_error=f"{len(params)} coefficients s0..s{spec.degree}" if family else "",
+                # Constant and partial kernels must still come out with the full shape.
+                setup=["    _zero = 0 * (a + b + c)"],
+                outputs=[
+                    f"(_zero + {n})" + (f" / {q}" if q != 1 else "")
+                    for n, (_, q) in zip(names, scaled, strict=True)
+                ],
+            )
+        )
     doc = [
         '"""Gaussian kernels K00, K11, K20, K22, K31, K13 of '
         + ("a polynomial family." if family else "one activation."),
@@ -114,10 +127,34 @@ def render(spec: ModuleSpec) -> str:
         "Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision and",
         "exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,",
         "and each kernel is one integer polynomial divided by one integer.",
-        f"Operations: {ops} (one common-subexpression pass over all six kernels).",
+        f"Operations: {ops[0]} (one common-subexpression pass over all six kernels).",
+        *_extra_doc(spec, ops),
         '"""',
     ]
-    return _module(spec, doc, [], [f"DEGREE = {spec.degree!r}"], function)
+    return _module(spec, doc, [], [f"DEGREE = {spec.degree!r}"], functions)
+
+
+def spec_kernel(spec: ModuleSpec, name: str) -> sympy.Expr:
+    """Kernel ``name`` of ``spec``: one of the six or one of its extra kernels."""
+    return spec.kernels[name] if name in KERNEL_NAMES else spec.extra_kernels[name]
+
+
+def _functions(spec: ModuleSpec) -> list[tuple[str, tuple[str, ...]]]:
+    """``(function name, kernel names)`` of each function the module defines."""
+    out = [("kernels", KERNEL_NAMES)]
+    if spec.extra_kernels:
+        out.append(("extra_kernels", tuple(spec.extra_kernels)))
+    return out
+
+
+def _extra_doc(spec: ModuleSpec, ops: list[int]) -> list[str]:
+    if not spec.extra_kernels:
+        return []
+    names = ", ".join(spec.extra_kernels)
+    return [
+        f"extra_kernels() returns {names}, for the Hessian away from the optimum;",
+        f"operations: {ops[1]} (a pass of its own: the six kernels' code does not change).",
+    ]
 
 
 def _cse(exprs: list[sympy.Expr]):
@@ -136,6 +173,8 @@ def _function(
     replacements,
     reduced,
     *,
+    name: str = "kernels",
+    names: tuple[str, ...] = KERNEL_NAMES,
     input_types: str,
     params: tuple[str, ...],
     params_doc: str,
@@ -143,10 +182,11 @@ def _function(
     setup: list[str],
     outputs: list[str],
 ) -> str:
-    """The text of ``def kernels(...)``: docstring, input checks, intermediates, outputs."""
+    """The text of ``def <name>(...)``: docstring, input checks, intermediates, outputs."""
+    returned = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
     lines = [
-        f"def kernels({'a, b, c, s' if params else 'a, b, c'}):",
-        '    """Return ``(K00, K11, K20, K22, K31, K13)`` evaluated at ``(a, b, c)``.',
+        f"def {name}({'a, b, c, s' if params else 'a, b, c'}):",
+        f'    """Return ``{returned}`` evaluated at ``(a, b, c)``.',
         "",
         "    Parameters",
         "    ----------",
@@ -160,7 +200,7 @@ def _function(
         "",
         "    Returns",
         "    -------",
-        "    tuple of 6",
+        f"    tuple of {len(names)}",
         "        Every kernel broadcast to the common shape of ``a, b, c``.",
         '    """',
         "    # Inputs",
@@ -183,8 +223,8 @@ def _function(
         lines.append(print_assignment(str(sym), expr, printer))
     lines.append("")
     lines.append("    # Outputs")
-    for name, expr in zip(KERNEL_NAMES, reduced, strict=True):
-        lines.append(print_assignment(name, expr, printer))
+    for kernel, expr in zip(names, reduced, strict=True):
+        lines.append(print_assignment(kernel, expr, printer))
     lines.append("    return (")
     lines += [f"        {out}," for out in outputs]
     lines.append("    )")
@@ -192,9 +232,9 @@ def _function(
 
 
 def _module(
-    spec: ModuleSpec, doc: list[str], imports: list[str], fields: list[str], function: str
+    spec: ModuleSpec, doc: list[str], imports: list[str], fields: list[str], functions: list[str]
 ) -> str:
-    """Banner, module docstring, imports and constants, then the function."""
+    """Banner, module docstring, imports and constants, then the functions."""
     header = [
         "import numpy",
         "",
@@ -207,7 +247,9 @@ def _module(
         *fields,
         f"OUTPUTS = {KERNEL_NAMES!r}",
     ]
-    body = "\n".join(doc) + "\n\n" + "\n".join(header) + "\n\n\n" + function
+    if spec.extra_kernels:
+        header.append(f"EXTRA_OUTPUTS = {tuple(spec.extra_kernels)!r}")
+    body = "\n".join(doc) + "\n\n" + "\n".join(header) + "\n\n\n" + "\n\n".join(functions)
     banner_fields = {
         "Source": spec.source,
         "Canonical": spec.canonical,
@@ -226,7 +268,8 @@ def _sigma_text(spec: ModuleSpec) -> str:
 
 def _check_symbols(spec: ModuleSpec, allowed) -> None:
     """Refuse kernels with symbols other than ``a, b, c`` and the module's parameters."""
-    free = {str(s) for e in spec.kernels.values() for s in e.free_symbols}
+    exprs = [*spec.kernels.values(), *spec.extra_kernels.values()]
+    free = {str(s) for e in exprs for s in e.free_symbols}
     stray = sorted(free - {str(A), str(B), str(C)} - set(allowed))
     if stray:
         raise ValueError(f"kernels of {spec.name!r} contain unexpected symbols {stray}")
@@ -237,25 +280,31 @@ _CLOSED_FORM_SYSTEMS = ("float64", "mpmath")
 
 def _render_closed_form(spec: ModuleSpec) -> str:
     """A closed-form module: the same layout, functions through the ``_e`` namespace."""
-    exprs = [spec.kernels[name] for name in KERNEL_NAMES]
-    replacements, reduced, ops = _cse(exprs)
     params = spec.parameters
     _check_symbols(spec, params)
-    function = _function(
-        ClosedFormPrinter(),
-        replacements,
-        reduced,
-        input_types="array_like, float, mpmath.mpf or object array of mpf",
-        params=params,
-        params_doc=f"Parameters ``{', '.join(params)}``",
-        count_error=f"{len(params)} parameters {', '.join(params)}",
-        setup=[
-            "    # numpy for float64 inputs, mpmath (current precision) for mpmath numbers",
-            "    _e = namespace(a, b, c)",
-            "    _zero = 0 * (a + b + c)",
-        ],
-        outputs=[f"_zero + {name}" for name in KERNEL_NAMES],
-    )
+    functions, ops = [], []
+    for name, names in _functions(spec):
+        replacements, reduced, count = _cse([spec_kernel(spec, n) for n in names])
+        ops.append(count)
+        functions.append(
+            _function(
+                ClosedFormPrinter(),
+                replacements,
+                reduced,
+                name=name,
+                names=names,
+                input_types="array_like, float, mpmath.mpf or object array of mpf",
+                params=params,
+                params_doc=f"Parameters ``{', '.join(params)}``",
+                count_error=f"{len(params)} parameters {', '.join(params)}",
+                setup=[
+                    "    # numpy for float64 inputs, mpmath (current precision) for mpmath numbers",
+                    "    _e = namespace(a, b, c)",
+                    "    _zero = 0 * (a + b + c)",
+                ],
+                outputs=[f"_zero + {n}" for n in names],
+            )
+        )
 
     what = "a closed-form family." if params else "one activation (closed form)."
     doc = [
@@ -269,9 +318,10 @@ def _render_closed_form(spec: ModuleSpec) -> str:
         "come from the namespace symhess.elementary.namespace picks from the inputs, so no",
         "float literal appears below. Exact rationals are not supported (the kernels are not",
         "rational functions).",
-        f"Operations: {ops} (one common-subexpression pass over all six kernels).",
+        f"Operations: {ops[0]} (one common-subexpression pass over all six kernels).",
+        *_extra_doc(spec, ops),
         '"""',
     ]
     imports = ["from symhess.elementary import namespace", ""]
     fields = [f"PARAMETERS = {params!r}", f"SYSTEMS = {_CLOSED_FORM_SYSTEMS!r}"]
-    return _module(spec, doc, imports, fields, function)
+    return _module(spec, doc, imports, fields, functions)

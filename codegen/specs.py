@@ -6,7 +6,11 @@ import dataclasses
 
 from symhess.activation import Activation, activation
 from symhess.symbolic import erf as closed_forms
-from symhess.symbolic.polynomial import coefficient_symbols, isserlis_kernels
+from symhess.symbolic.polynomial import (
+    coefficient_symbols,
+    extra_isserlis_kernels,
+    isserlis_kernels,
+)
 
 from .rendering import ModuleSpec
 
@@ -34,6 +38,7 @@ def family_spec(degree: int) -> ModuleSpec:
         kernels=isserlis_kernels(coefficient_symbols(degree)),
         degree=degree,
         regenerate=UPDATE_COMMAND,
+        extra_kernels=extra_isserlis_kernels(coefficient_symbols(degree)),
     )
 
 
@@ -55,6 +60,7 @@ def erf_family_spec() -> ModuleSpec:
         closed_form=True,
         parameters=("s0", "s1"),
         sigma=sigma,
+        extra_kernels=closed_forms.erf_extra_kernels(),
     )
 
 
@@ -86,6 +92,7 @@ def activation_spec(act: Activation, name: str) -> ModuleSpec:
             degree=None,
             regenerate=regenerate,
             closed_form=True,
+            extra_kernels=closed_forms.closed_form_extra_kernels(act),
         )
     return ModuleSpec(
         name=name,
@@ -95,6 +102,7 @@ def activation_spec(act: Activation, name: str) -> ModuleSpec:
         kernels=isserlis_kernels(act.coefficients),
         degree=act.degree,
         regenerate=regenerate,
+        extra_kernels=extra_isserlis_kernels(act.coefficients),
     )
 
 

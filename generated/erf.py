@@ -2,7 +2,7 @@
 # Source: erf(z)
 # Canonical: erf(z)
 # Hash: a6ed535968810f69
-# Body-SHA256: d7fb0f8d2dcb3be6
+# Body-SHA256: d852e486c76a0e13
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of one activation (closed form).
 
@@ -15,6 +15,8 @@ come from the namespace symhess.elementary.namespace picks from the inputs, so n
 float literal appears below. Exact rationals are not supported (the kernels are not
 rational functions).
 Operations: 37 (one common-subexpression pass over all six kernels).
+extra_kernels() returns K40, for the Hessian away from the optimum;
+operations: 24 (a pass of its own: the six kernels' code does not change).
 """
 
 import numpy
@@ -29,6 +31,7 @@ HASH = 'a6ed535968810f69'
 PARAMETERS = ()
 SYSTEMS = ('float64', 'mpmath')
 OUTPUTS = ('K00', 'K11', 'K20', 'K22', 'K31', 'K13')
+EXTRA_OUTPUTS = ('K40',)
 
 
 def kernels(a, b, c):
@@ -81,4 +84,40 @@ def kernels(a, b, c):
         _zero + K22,
         _zero + K31,
         _zero + K13,
+    )
+
+
+def extra_kernels(a, b, c):
+    """Return ``(K40,)`` evaluated at ``(a, b, c)``.
+
+    Parameters
+    ----------
+    a, b, c : array_like, float, mpmath.mpf or object array of mpf
+        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
+
+    Returns
+    -------
+    tuple of 1
+        Every kernel broadcast to the common shape of ``a, b, c``.
+    """
+    # Inputs
+    try:
+        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))
+    except ValueError:
+        raise ValueError(
+            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "
+            f"{numpy.shape(b)}, {numpy.shape(c)}"
+        ) from None
+    # numpy for float64 inputs, mpmath (current precision) for mpmath numbers
+    _e = namespace(a, b, c)
+    _zero = 0 * (a + b + c)
+
+    # Intermediate terms (2)
+    _t0 = 2*a + 1
+    _t1 = (a*b - c**2)
+
+    # Outputs
+    K40 = 16*c*(12*_t1 + 6*a + 6*b + 4*c**2 + 3)/(_e.pi*_t0**2*_e.sqrt(_t0 + 4*_t1 + 2*b)**3)
+    return (
+        _zero + K40,
     )

@@ -2,7 +2,7 @@
 # Source: s0*erf(sqrt(s1)*z) with s1 = alpha**2 > 0 (parameters s0, s1 at run time)
 # Canonical: erf-family(s0*erf(sqrt(s1)*z))
 # Hash: 73f3e57c0a829da3
-# Body-SHA256: 7a52816e577d6e85
+# Body-SHA256: 0c7ef64296c914c8
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of a closed-form family.
 
@@ -15,6 +15,8 @@ come from the namespace symhess.elementary.namespace picks from the inputs, so n
 float literal appears below. Exact rationals are not supported (the kernels are not
 rational functions).
 Operations: 47 (one common-subexpression pass over all six kernels).
+extra_kernels() returns K40, for the Hessian away from the optimum;
+operations: 32 (a pass of its own: the six kernels' code does not change).
 """
 
 import numpy
@@ -29,6 +31,7 @@ HASH = '73f3e57c0a829da3'
 PARAMETERS = ('s0', 's1')
 SYSTEMS = ('float64', 'mpmath')
 OUTPUTS = ('K00', 'K11', 'K20', 'K22', 'K31', 'K13')
+EXTRA_OUTPUTS = ('K40',)
 
 
 def kernels(a, b, c, s):
@@ -88,4 +91,48 @@ def kernels(a, b, c, s):
         _zero + K22,
         _zero + K31,
         _zero + K13,
+    )
+
+
+def extra_kernels(a, b, c, s):
+    """Return ``(K40,)`` evaluated at ``(a, b, c)``.
+
+    Parameters
+    ----------
+    a, b, c : array_like, float, mpmath.mpf or object array of mpf
+        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
+    s : sequence of 2 numbers
+        Parameters ``s0, s1`` in the number system of ``a, b, c``.
+
+    Returns
+    -------
+    tuple of 1
+        Every kernel broadcast to the common shape of ``a, b, c``.
+    """
+    # Inputs
+    try:
+        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))
+    except ValueError:
+        raise ValueError(
+            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "
+            f"{numpy.shape(b)}, {numpy.shape(c)}"
+        ) from None
+    if len(s) != 2:
+        raise ValueError(f"expected 2 parameters s0, s1, got {len(s)}")
+    s0, s1 = s
+    # numpy for float64 inputs, mpmath (current precision) for mpmath numbers
+    _e = namespace(a, b, c)
+    _zero = 0 * (a + b + c)
+
+    # Intermediate terms (5)
+    _t0 = 2*s1
+    _t1 = a + b
+    _t2 = (a*b - c**2)
+    _t3 = s1**2
+    _t4 = 4*_t3
+
+    # Outputs
+    K40 = 16*c*s0**2*s1**3*(6*_t1*s1 + 12*_t2*_t3 + _t4*c**2 + 3)/(_e.pi*(_t0*a + 1)**2*_e.sqrt(_t0*_t1 + _t2*_t4 + 1)**3)
+    return (
+        _zero + K40,
     )

@@ -2,7 +2,7 @@
 # Source: polynomial family of degree 2 (coefficients s0..s2 at run time)
 # Canonical: poly-family(2)
 # Hash: 21bc288bf0ee588b
-# Body-SHA256: b93e239794c3eef0
+# Body-SHA256: bed442a0b3e1157e
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of a polynomial family.
 
@@ -13,6 +13,8 @@ Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision 
 exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
 and each kernel is one integer polynomial divided by one integer.
 Operations: 23 (one common-subexpression pass over all six kernels).
+extra_kernels() returns K40, for the Hessian away from the optimum;
+operations: 0 (a pass of its own: the six kernels' code does not change).
 """
 
 import numpy
@@ -24,6 +26,7 @@ CANONICAL = 'poly-family(2)'
 HASH = '21bc288bf0ee588b'
 DEGREE = 2
 OUTPUTS = ('K00', 'K11', 'K20', 'K22', 'K31', 'K13')
+EXTRA_OUTPUTS = ('K40',)
 
 
 def kernels(a, b, c, s):
@@ -75,4 +78,41 @@ def kernels(a, b, c, s):
         (_zero + K22),
         (_zero + K31),
         (_zero + K13),
+    )
+
+
+def extra_kernels(a, b, c, s):
+    """Return ``(K40,)`` evaluated at ``(a, b, c)``.
+
+    Parameters
+    ----------
+    a, b, c : array_like or number
+        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
+    s : sequence of 3 numbers
+        Coefficients ``s0 .. s2`` in the number system of ``a, b, c``.
+
+    Returns
+    -------
+    tuple of 1
+        Every kernel broadcast to the common shape of ``a, b, c``.
+    """
+    # Inputs
+    try:
+        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))
+    except ValueError:
+        raise ValueError(
+            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "
+            f"{numpy.shape(b)}, {numpy.shape(c)}"
+        ) from None
+    if len(s) != 3:
+        raise ValueError(f"expected 3 coefficients s0..s2, got {len(s)}")
+    s0, s1, s2 = s
+    _zero = 0 * (a + b + c)
+
+    # Intermediate terms (0)
+
+    # Outputs
+    K40 = 0
+    return (
+        (_zero + K40),
     )

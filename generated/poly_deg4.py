@@ -2,7 +2,7 @@
 # Source: polynomial family of degree 4 (coefficients s0..s4 at run time)
 # Canonical: poly-family(4)
 # Hash: 83ce25d086f675a5
-# Body-SHA256: fb989328a221ddea
+# Body-SHA256: 0f9323d947f7ff35
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of a polynomial family.
 
@@ -13,6 +13,8 @@ Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision 
 exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
 and each kernel is one integer polynomial divided by one integer.
 Operations: 138 (one common-subexpression pass over all six kernels).
+extra_kernels() returns K40, for the Hessian away from the optimum;
+operations: 10 (a pass of its own: the six kernels' code does not change).
 """
 
 import numpy
@@ -24,6 +26,7 @@ CANONICAL = 'poly-family(4)'
 HASH = '83ce25d086f675a5'
 DEGREE = 4
 OUTPUTS = ('K00', 'K11', 'K20', 'K22', 'K31', 'K13')
+EXTRA_OUTPUTS = ('K40',)
 
 
 def kernels(a, b, c, s):
@@ -147,4 +150,42 @@ def kernels(a, b, c, s):
         (_zero + K22),
         (_zero + K31),
         (_zero + K13),
+    )
+
+
+def extra_kernels(a, b, c, s):
+    """Return ``(K40,)`` evaluated at ``(a, b, c)``.
+
+    Parameters
+    ----------
+    a, b, c : array_like or number
+        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
+    s : sequence of 5 numbers
+        Coefficients ``s0 .. s4`` in the number system of ``a, b, c``.
+
+    Returns
+    -------
+    tuple of 1
+        Every kernel broadcast to the common shape of ``a, b, c``.
+    """
+    # Inputs
+    try:
+        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))
+    except ValueError:
+        raise ValueError(
+            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "
+            f"{numpy.shape(b)}, {numpy.shape(c)}"
+        ) from None
+    if len(s) != 5:
+        raise ValueError(f"expected 5 coefficients s0..s4, got {len(s)}")
+    s0, s1, s2, s3, s4 = s
+    _zero = 0 * (a + b + c)
+
+    # Intermediate terms (1)
+    _t0 = 24*s4
+
+    # Outputs
+    K40 = _t0*b*s2 + _t0*s0 + 72*b**2*s4**2
+    return (
+        (_zero + K40),
     )

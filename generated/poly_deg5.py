@@ -2,7 +2,7 @@
 # Source: polynomial family of degree 5 (coefficients s0..s5 at run time)
 # Canonical: poly-family(5)
 # Hash: d3696ac0cfe7870a
-# Body-SHA256: 2e3e33f5542268df
+# Body-SHA256: 44a110ee34a46140
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of a polynomial family.
 
@@ -13,6 +13,8 @@ Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision 
 exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
 and each kernel is one integer polynomial divided by one integer.
 Operations: 243 (one common-subexpression pass over all six kernels).
+extra_kernels() returns K40, for the Hessian away from the optimum;
+operations: 23 (a pass of its own: the six kernels' code does not change).
 """
 
 import numpy
@@ -24,6 +26,7 @@ CANONICAL = 'poly-family(5)'
 HASH = 'd3696ac0cfe7870a'
 DEGREE = 5
 OUTPUTS = ('K00', 'K11', 'K20', 'K22', 'K31', 'K13')
+EXTRA_OUTPUTS = ('K40',)
 
 
 def kernels(a, b, c, s):
@@ -213,4 +216,44 @@ def kernels(a, b, c, s):
         (_zero + K22),
         (_zero + K31),
         (_zero + K13),
+    )
+
+
+def extra_kernels(a, b, c, s):
+    """Return ``(K40,)`` evaluated at ``(a, b, c)``.
+
+    Parameters
+    ----------
+    a, b, c : array_like or number
+        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
+    s : sequence of 6 numbers
+        Coefficients ``s0 .. s5`` in the number system of ``a, b, c``.
+
+    Returns
+    -------
+    tuple of 1
+        Every kernel broadcast to the common shape of ``a, b, c``.
+    """
+    # Inputs
+    try:
+        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))
+    except ValueError:
+        raise ValueError(
+            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "
+            f"{numpy.shape(b)}, {numpy.shape(c)}"
+        ) from None
+    if len(s) != 6:
+        raise ValueError(f"expected 6 coefficients s0..s5, got {len(s)}")
+    s0, s1, s2, s3, s4, s5 = s
+    _zero = 0 * (a + b + c)
+
+    # Intermediate terms (3)
+    _t0 = 24*s4
+    _t1 = c*s5
+    _t2 = b**2
+
+    # Outputs
+    K40 = _t0*b*s2 + _t0*s0 + 360*_t1*b*s3 + 120*_t1*s1 + 1800*_t2*c*s5**2 + 72*_t2*s4**2
+    return (
+        (_zero + K40),
     )

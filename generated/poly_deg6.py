@@ -2,7 +2,7 @@
 # Source: polynomial family of degree 6 (coefficients s0..s6 at run time)
 # Canonical: poly-family(6)
 # Hash: ac32205595f8323f
-# Body-SHA256: 10be25940a6e4cf9
+# Body-SHA256: a4b0998baa591b21
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of a polynomial family.
 
@@ -13,6 +13,8 @@ Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision 
 exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
 and each kernel is one integer polynomial divided by one integer.
 Operations: 408 (one common-subexpression pass over all six kernels).
+extra_kernels() returns K40, for the Hessian away from the optimum;
+operations: 56 (a pass of its own: the six kernels' code does not change).
 """
 
 import numpy
@@ -24,6 +26,7 @@ CANONICAL = 'poly-family(6)'
 HASH = 'ac32205595f8323f'
 DEGREE = 6
 OUTPUTS = ('K00', 'K11', 'K20', 'K22', 'K31', 'K13')
+EXTRA_OUTPUTS = ('K40',)
 
 
 def kernels(a, b, c, s):
@@ -320,4 +323,66 @@ def kernels(a, b, c, s):
         (_zero + K22),
         (_zero + K31),
         (_zero + K13),
+    )
+
+
+def extra_kernels(a, b, c, s):
+    """Return ``(K40,)`` evaluated at ``(a, b, c)``.
+
+    Parameters
+    ----------
+    a, b, c : array_like or number
+        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
+    s : sequence of 7 numbers
+        Coefficients ``s0 .. s6`` in the number system of ``a, b, c``.
+
+    Returns
+    -------
+    tuple of 1
+        Every kernel broadcast to the common shape of ``a, b, c``.
+    """
+    # Inputs
+    try:
+        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))
+    except ValueError:
+        raise ValueError(
+            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "
+            f"{numpy.shape(b)}, {numpy.shape(c)}"
+        ) from None
+    if len(s) != 7:
+        raise ValueError(f"expected 7 coefficients s0..s6, got {len(s)}")
+    s0, s1, s2, s3, s4, s5, s6 = s
+    _zero = 0 * (a + b + c)
+
+    # Intermediate terms (10)
+    _t0 = 24*s4
+    _t1 = 360*s6
+    _t2 = _t1*a
+    _t3 = b*s2
+    _t4 = c*s5
+    _t5 = b**3
+    _t6 = c**2
+    _t7 = _t6*s6
+    _t8 = b**2
+    _t9 = s6**2
+
+    # Outputs
+    K40 = (
+        _t0*_t3
+        + _t0*s0
+        + _t1*_t5*s4
+        + _t2*_t3
+        + _t2*s0
+        + 360*_t4*b*s3
+        + 120*_t4*s1
+        + 5400*_t5*_t9*a
+        + 32400*_t6*_t8*_t9
+        + 4320*_t7*b*s4
+        + 720*_t7*s2
+        + 1080*_t8*a*s4*s6
+        + 1800*_t8*c*s5**2
+        + 72*_t8*s4**2
+    )
+    return (
+        (_zero + K40),
     )

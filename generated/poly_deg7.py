@@ -2,7 +2,7 @@
 # Source: polynomial family of degree 7 (coefficients s0..s7 at run time)
 # Canonical: poly-family(7)
 # Hash: 235c3e51e750bc72
-# Body-SHA256: 6737b457a8014b25
+# Body-SHA256: 13711a55de5f8032
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of a polynomial family.
 
@@ -13,6 +13,8 @@ Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision 
 exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
 and each kernel is one integer polynomial divided by one integer.
 Operations: 615 (one common-subexpression pass over all six kernels).
+extra_kernels() returns K40, for the Hessian away from the optimum;
+operations: 89 (a pass of its own: the six kernels' code does not change).
 """
 
 import numpy
@@ -24,6 +26,7 @@ CANONICAL = 'poly-family(7)'
 HASH = '235c3e51e750bc72'
 DEGREE = 7
 OUTPUTS = ('K00', 'K11', 'K20', 'K22', 'K31', 'K13')
+EXTRA_OUTPUTS = ('K40',)
 
 
 def kernels(a, b, c, s):
@@ -451,4 +454,82 @@ def kernels(a, b, c, s):
         (_zero + K22),
         (_zero + K31),
         (_zero + K13),
+    )
+
+
+def extra_kernels(a, b, c, s):
+    """Return ``(K40,)`` evaluated at ``(a, b, c)``.
+
+    Parameters
+    ----------
+    a, b, c : array_like or number
+        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
+    s : sequence of 8 numbers
+        Coefficients ``s0 .. s7`` in the number system of ``a, b, c``.
+
+    Returns
+    -------
+    tuple of 1
+        Every kernel broadcast to the common shape of ``a, b, c``.
+    """
+    # Inputs
+    try:
+        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))
+    except ValueError:
+        raise ValueError(
+            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "
+            f"{numpy.shape(b)}, {numpy.shape(c)}"
+        ) from None
+    if len(s) != 8:
+        raise ValueError(f"expected 8 coefficients s0..s7, got {len(s)}")
+    s0, s1, s2, s3, s4, s5, s6, s7 = s
+    _zero = 0 * (a + b + c)
+
+    # Intermediate terms (18)
+    _t0 = 24*s4
+    _t1 = 360*s6
+    _t2 = _t1*a
+    _t3 = b*s2
+    _t4 = c*s5
+    _t5 = a*c*s7
+    _t6 = b*s3
+    _t7 = b**3
+    _t8 = c**2
+    _t9 = _t8*s6
+    _t10 = c**3
+    _t11 = _t10*s7
+    _t12 = b**2
+    _t13 = _t12*a
+    _t14 = _t4*s7
+    _t15 = s6**2
+    _t16 = _t7*a
+    _t17 = s7**2
+
+    # Outputs
+    K40 = (
+        _t0*_t3
+        + _t0*s0
+        + _t1*_t7*s4
+        + 529200*_t10*_t12*_t17
+        + 50400*_t11*b*s5
+        + 5040*_t11*s3
+        + 32400*_t12*_t15*_t8
+        + 1800*_t12*c*s5**2
+        + 72*_t12*s4**2
+        + 37800*_t13*_t14
+        + 1080*_t13*s4*s6
+        + 12600*_t14*_t7
+        + 5400*_t15*_t16
+        + 264600*_t16*_t17*c
+        + _t2*_t3
+        + _t2*s0
+        + 360*_t4*_t6
+        + 120*_t4*s1
+        + 7560*_t5*_t6
+        + 2520*_t5*s1
+        + 4320*_t9*b*s4
+        + 720*_t9*s2
+    )
+    return (
+        (_zero + K40),
     )

@@ -2,7 +2,7 @@
 # Source: polynomial family of degree 8 (coefficients s0..s8 at run time)
 # Canonical: poly-family(8)
 # Hash: 03d2b5fb3d89e632
-# Body-SHA256: ba273d8c2c4fa4fe
+# Body-SHA256: 150a27dced092ff4
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of a polynomial family.
 
@@ -13,6 +13,8 @@ Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision 
 exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
 and each kernel is one integer polynomial divided by one integer.
 Operations: 907 (one common-subexpression pass over all six kernels).
+extra_kernels() returns K40, for the Hessian away from the optimum;
+operations: 152 (a pass of its own: the six kernels' code does not change).
 """
 
 import numpy
@@ -24,6 +26,7 @@ CANONICAL = 'poly-family(8)'
 HASH = '03d2b5fb3d89e632'
 DEGREE = 8
 OUTPUTS = ('K00', 'K11', 'K20', 'K22', 'K31', 'K13')
+EXTRA_OUTPUTS = ('K40',)
 
 
 def kernels(a, b, c, s):
@@ -613,4 +616,107 @@ def kernels(a, b, c, s):
         (_zero + K22),
         (_zero + K31),
         (_zero + K13),
+    )
+
+
+def extra_kernels(a, b, c, s):
+    """Return ``(K40,)`` evaluated at ``(a, b, c)``.
+
+    Parameters
+    ----------
+    a, b, c : array_like or number
+        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
+    s : sequence of 9 numbers
+        Coefficients ``s0 .. s8`` in the number system of ``a, b, c``.
+
+    Returns
+    -------
+    tuple of 1
+        Every kernel broadcast to the common shape of ``a, b, c``.
+    """
+    # Inputs
+    try:
+        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))
+    except ValueError:
+        raise ValueError(
+            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "
+            f"{numpy.shape(b)}, {numpy.shape(c)}"
+        ) from None
+    if len(s) != 9:
+        raise ValueError(f"expected 9 coefficients s0..s8, got {len(s)}")
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = s
+    _zero = 0 * (a + b + c)
+
+    # Intermediate terms (28)
+    _t0 = 24*s4
+    _t1 = 360*s6
+    _t2 = _t1*a
+    _t3 = b*s2
+    _t4 = c*s5
+    _t5 = a*s7
+    _t6 = _t5*c
+    _t7 = b*s3
+    _t8 = a**2
+    _t9 = _t8*s8
+    _t10 = 5040*_t9
+    _t11 = b**3
+    _t12 = b**4
+    _t13 = s4*s8
+    _t14 = c**2
+    _t15 = _t14*s6
+    _t16 = c**3
+    _t17 = _t16*s7
+    _t18 = c**4
+    _t19 = b**2
+    _t20 = a*s6
+    _t21 = _t14*a
+    _t22 = s6**2
+    _t23 = _t11*a
+    _t24 = s7**2
+    _t25 = _t15*s8
+    _t26 = s8**2
+    _t27 = 8467200*_t26
+
+    # Outputs
+    K40 = (
+        _t0*_t3
+        + _t0*s0
+        + _t1*_t11*s4
+        + _t10*_t3
+        + _t10*s0
+        + 302400*_t11*_t25
+        + 12600*_t11*_t4*s7
+        + 75600*_t11*_t9*s6
+        + 2520*_t12*_t13
+        + 37800*_t12*_t20*s8
+        + 529200*_t12*_t26*_t8
+        + 40320*_t13*_t18
+        + 15120*_t13*_t19*_t8
+        + 120960*_t13*_t21*b
+        + 32400*_t14*_t19*_t22
+        + _t14*_t23*_t27
+        + 4320*_t15*b*s4
+        + 720*_t15*s2
+        + 529200*_t16*_t19*_t24
+        + 50400*_t17*b*s5
+        + 5040*_t17*s3
+        + _t18*_t19*_t27
+        + 604800*_t18*b*s6*s8
+        + 1080*_t19*_t20*s4
+        + 907200*_t19*_t25*a
+        + 37800*_t19*_t4*_t5
+        + 1800*_t19*c*s5**2
+        + 72*_t19*s4**2
+        + _t2*_t3
+        + _t2*s0
+        + 20160*_t21*s2*s8
+        + 5400*_t22*_t23
+        + 264600*_t23*_t24*c
+        + 360*_t4*_t7
+        + 120*_t4*s1
+        + 7560*_t6*_t7
+        + 2520*_t6*s1
+    )
+    return (
+        (_zero + K40),
     )

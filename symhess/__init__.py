@@ -16,9 +16,12 @@ derivations are in ``docs/theory.md``.
 The package is layered, data flowing one way: :mod:`~symhess.activation` ->
 :mod:`~symhess.symbolic` -> :mod:`~symhess.codegen` -> :mod:`~symhess.kernels` ->
 :mod:`~symhess.curvature` -> analysis (:mod:`~symhess.spectra`, :mod:`~symhess.rank`,
-:mod:`~symhess.dynamics`, :mod:`~symhess.rmt`) -> :mod:`~symhess.results` (sweeps into a
-results database, engines, the atlas) -> :mod:`~symhess.report` -> :mod:`~symhess.cli`, on the
-shared policies of :mod:`~symhess.base`.
+:mod:`~symhess.dynamics`, :mod:`~symhess.rmt`) -> :mod:`~symhess.landscape` (flows, critical
+points, wider students) and :mod:`~symhess.results` (sweeps into a results database, engines,
+the atlas) -> :mod:`~symhess.report` -> :mod:`~symhess.cli`, on the shared policies of
+:mod:`~symhess.base`. Away from the optimum, :class:`Landscape` gives the loss, gradient and
+Hessian of any student, of any width, against a fixed teacher; :mod:`symhess.landscape` flows,
+polishes and classifies its critical points.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -39,6 +42,9 @@ from .teacher import Teacher, load_teacher, sample_teacher
 
 # -- the Hessian at the optimum
 from .curvature import HessianOperator, hessian, hessian_trace, kernel_matrices, operator
+
+# -- the landscape beyond the optimum
+from .curvature import Landscape, LandscapeOperator
 
 # -- spectra
 from .spectra import (
@@ -117,6 +123,9 @@ __all__ = [
     "hessian_trace",
     "kernel_matrices",
     "operator",
+    # the landscape beyond the optimum
+    "Landscape",
+    "LandscapeOperator",
     # spectra
     "EigenvaluePool",
     "Extremes",

@@ -4,12 +4,19 @@ circle - function-level imports included, so that no lazy import can hide an upw
 The layers, lowest first (a module may import its own layer's package and anything below):
 
     errors -> base, files -> teacher -> activation -> elementary -> symbolic -> generated
-    -> codegen -> kernels -> curvature -> spectra, rmt -> rank, dynamics -> results
+    -> codegen -> kernels -> curvature -> spectra, rmt -> rank, dynamics -> landscape, results
     -> report -> symhess (the public API) -> cli
 
 (``generated`` holds codegen's output; its modules import only ``elementary``.)
 
-Packages on one level (spectra and rmt; rank and dynamics) do not import each other.
+Packages on one level (spectra and rmt; rank and dynamics; landscape and results) do not
+import each other.
+``landscape`` (gradient flow, critical points, wider students away from the optimum) sits
+above rank and dynamics: it measures ranks at the minima of wider students with the rank
+methods, and nothing below needs it (the loss, gradient and Hessian anywhere live in
+``curvature.anywhere``, where dynamics uses them). ``results`` (sweeps into a results
+database, engines, the atlas) runs rank computations point by point and stores them, on the
+same level.
 """
 
 from __future__ import annotations
@@ -37,8 +44,10 @@ LAYERS = {
     "symhess.rmt": 10,
     "symhess.rank": 11,
     "symhess.dynamics": 11,
-    # results runs rank computations point by point and stores them; report formats its
-    # tables and figures, so it sits between the analysis layers and report.
+    # landscape (gradient flow, critical points, wider students) and results (sweeps into the
+    # results database) both use the analysis layers below and neither needs the other:
+    # siblings, one level above rank and dynamics and below report, which formats both.
+    "symhess.landscape": 12,
     "symhess.results": 12,
     "symhess.report": 13,
     "symhess": 14,

@@ -14,10 +14,12 @@ from ..errors import SymhessError
 from . import (
     analyze,
     atlas,
+    critical_points,
     density,
     dynamics,
     eigs,
     figure,
+    flow,
     generate,
     hessian,
     kernels,
@@ -28,6 +30,7 @@ from . import (
     spectrum,
     sweep,
     teacher,
+    wider,
 )
 from .options import Parser
 
@@ -44,6 +47,9 @@ COMMANDS = (
     quadrature,
     spectrum,
     dynamics,
+    flow,
+    critical_points,
+    wider,
     figure,
     eigs,
     density,
@@ -57,7 +63,8 @@ returning the exit status)."""
 def build_parser() -> Parser:
     parser = Parser(
         prog="symhess",
-        description="Exact Hessians of two-layer teacher-student networks at the optimum.",
+        description="Exact Hessians of two-layer teacher-student networks, at the optimum "
+        "and anywhere on the landscape.",
     )
     parser.add_argument("--version", action="version", version=f"symhess {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)

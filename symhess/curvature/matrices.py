@@ -11,7 +11,7 @@ import numpy as np
 
 from ..base import memory
 from ..kernels import Kernels
-from ..symbolic.names import KERNEL_NAMES
+from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES
 
 # Peak h x h arrays while the generated kernel modules run: their common subexpressions are
 # all alive at the end (measured 9 for sigma = z and 121 for a degree-8 polynomial).
@@ -65,6 +65,27 @@ def kernel_matrices(
             out[name] = (K + K.T) / 2
         out["K13"] = np.ascontiguousarray(out["K31"].T)
     return out
+
+
+def extra_kernel_matrices(
+    kernels: Kernels, W: np.ndarray, U: np.ndarray, *, system: str = "float64", names=EXTRA_NAMES
+) -> dict[str, np.ndarray]:
+    """Kernels beyond the six (``K40``) on all pairs ``(w_i, u_m)``, where ``U`` starts with
+    the rows of ``W`` (``U = [W; W_teacher]``).
+
+    The self pairs ``u_i = w_i`` are taken at ``c = a = b = |w_i|^2`` exactly, as in
+    :func:`kernel_matrices`; no symmetrisation (``K40`` is not symmetric in its arguments).
+
+    Returns
+    -------
+    dict of str to ndarray, each of shape (h, len(U))
+    """
+    h = W.shape[0]
+    a = np.array([w.dot(w) for w in W], dtype=W.dtype)
+    b = np.concatenate([a, np.array([u.dot(u) for u in U[h:]], dtype=U.dtype)])
+    C = W.dot(U.T)
+    C[np.arange(h), np.arange(h)] = a
+    return kernels.extra(a[:, None], b[None, :], C, system, names)
 
 
 def kernel_matrices_bounded(

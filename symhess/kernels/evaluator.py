@@ -12,6 +12,7 @@ import sympy
 from ..activation import Activation
 from ..base.systems import POINT_SYSTEMS, check_system, scalar
 from ..errors import SymhessError
+from ..symbolic.names import EXTRA_NAMES
 
 
 class Kernels:
@@ -33,16 +34,39 @@ class Kernels:
         are evaluated at the precision of the number system on every call.
     systems : sequence of str, optional
         The number systems ``func`` supports (default: all); others are refused in one line.
+    extra : callable, optional
+        ``extra(a, b, c, system)`` returning the kernels beyond the six (``K40``), in the
+        order ``extra_names``; see :meth:`extra`.
+    extra_names : sequence of str
+        What ``extra`` returns (a kernel module's ``EXTRA_OUTPUTS``).
+    extra_origin : str, optional
+        Where the extra kernels come from, when not from ``origin`` itself.
+    extra_missing : str, optional
+        Why these kernels have no extra kernels and what to do (for the one-line refusal).
     """
 
     def __init__(
-        self, act: Activation, origin: str, func: Callable, coefficients=None, systems=None
+        self,
+        act: Activation,
+        origin: str,
+        func: Callable,
+        coefficients=None,
+        systems=None,
+        *,
+        extra: Callable | None = None,
+        extra_names=(),
+        extra_origin: str | None = None,
+        extra_missing: str | None = None,
     ):
         self.activation = act
         self.origin = origin
         self._func = func
         self._coefficients = coefficients
         self.systems = tuple(systems) if systems is not None else POINT_SYSTEMS
+        self._extra = extra
+        self.extra_names = tuple(extra_names) if extra is not None else ()
+        self.extra_origin = extra_origin or origin
+        self._extra_missing = extra_missing
 
     def check_system(self, system: str) -> None:
         """Refuse a number system these kernels cannot evaluate in."""
@@ -75,6 +99,39 @@ class Kernels:
         :mod:`symhess.kernels.relu`); ``None``: use the ``(a, b, c)`` contract."""
         return None
 
+    def extra(self, a, b, c, system: str = "float64", names=EXTRA_NAMES) -> dict:
+        """Kernels beyond the six at ``(a, b, c)``: ``{name: value}`` for ``names``.
+
+        Parameters
+        ----------
+        a, b, c : array_like
+            As for the six kernels; broadcast together.
+        system : str
+        names : sequence of str
+            Which extra kernels, e.g. ``("K40",)`` (:data:`~symhess.symbolic.names.EXTRA_NAMES`).
+
+        Raises
+        ------
+        SymhessError
+            In one line, when these kernels do not provide one of ``names`` (a kernel module
+            generated before it existed: the message names the command that regenerates it).
+        """
+        self.check_system(system)
+        missing = [n for n in names if n not in self.extra_names]
+        if missing:
+            why = self._extra_missing or f"{self.origin} provides only the six kernels"
+            raise SymhessError(
+                f"{', '.join(missing)} of {self.activation.source!r} is not available: {why}"
+            )
+        if system != "float64":
+            values = self._extra(a, b, c, system)
+        else:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                values = self._extra(a, b, c, system)
+            check_finite_kernels(self, values, a, b)
+        values = dict(zip(self.extra_names, values, strict=True))
+        return {n: values[n] for n in names}
+
     def notes(self) -> list[str]:
         """Extra report lines about how the kernels were computed (none for closed forms)."""
         return []
@@ -93,6 +150,21 @@ def check_finite_kernels(kernels: Kernels, values, a, b) -> None:
         f"weights (largest variance |w|^2 = {scale:.3g}): the activation's coefficients or "
         "the weights are too large for float64; rescale them, or use the mpmath system"
     )
+
+
+def bind_extra(func: Callable, coefficients=None) -> Callable:
+    """``extra(a, b, c, system)`` for :class:`Kernels` from a module's ``extra_kernels``
+    function (given the family's parameters, converted to ``system`` on every call)."""
+    if coefficients is None:
+        return lambda a, b, c, system: func(a, b, c)
+
+    def extra(a, b, c, system):
+        s = [_parameter(x, system) for x in coefficients]
+        if system == "float64":  # numpy scalars overflow to inf, which the caller names
+            s = [np.float64(x) for x in s]
+        return func(a, b, c, s)
+
+    return extra
 
 
 def _parameter(x, system: str):

@@ -28,6 +28,10 @@ The error estimate is the largest difference between the kernels at ``order`` an
 ``~3/4 order`` nodes (an upper estimate for a geometrically converging rule), plus, for the
 trapezoid rule, the weight of the outermost ring of nodes (the truncation of the domain).
 
+The kernels beyond the six (``K40``, for the Hessian away from the optimum) come from the
+same rule with the fourth derivative (:meth:`QuadratureKernels.extra`), with the same error
+estimate.
+
 Quadrature kernels evaluate in float64 only: the mpmath number system would need
 multiprecision function values on ``order**2`` points per pair of hidden units, minutes even
 for small networks; closed forms (erf) are the mpmath route.
@@ -45,7 +49,7 @@ from ..activation.evaluate import derivative_evaluator
 from ..base import systems
 from ..base.progress import progress
 from ..errors import SymhessError
-from ..symbolic.names import KERNEL_NAMES, ORDERS
+from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES, ORDERS
 from .evaluator import Kernels
 
 __all__ = [
@@ -133,8 +137,16 @@ class QuadratureKernels(Kernels):
         self._derivatives = derivative_evaluator(act.expr, 3)
         _check_finite(act, self._derivatives)
         origin = f"{rule} quadrature, {self.order} x {self.order} nodes"
-        super().__init__(act, origin, self._evaluate, systems=("float64",))
+        super().__init__(
+            act,
+            origin,
+            self._evaluate,
+            systems=("float64",),
+            extra=self._evaluate_extra,
+            extra_names=EXTRA_NAMES,
+        )
         self.error_estimate: float | None = None
+        self._derivatives_extra = None
 
     def check_system(self, system: str) -> None:
         systems.check_system(system)
@@ -145,25 +157,36 @@ class QuadratureKernels(Kernels):
             )
 
     def _evaluate(self, a, b, c):
-        main = gaussian_kernels(self._derivatives, a, b, c, self.order, self.rule)
-        low = gaussian_kernels(self._derivatives, a, b, c, self.lower_order, self.rule)
+        return self._rule(self._derivatives, a, b, c, KERNEL_NAMES)
+
+    def _evaluate_extra(self, a, b, c, system):
+        if self._derivatives_extra is None:
+            order = max(max(ORDERS[name]) for name in EXTRA_NAMES)
+            self._derivatives_extra = derivative_evaluator(self.activation.expr, order)
+            _check_finite(self.activation, self._derivatives_extra)
+        return self._rule(self._derivatives_extra, a, b, c, EXTRA_NAMES)
+
+    def _rule(self, derivatives, a, b, c, names):
+        main = gaussian_kernels(derivatives, a, b, c, self.order, self.rule, names)
+        low = gaussian_kernels(derivatives, a, b, c, self.lower_order, self.rule, names)
+        n = len(names)
         diff = max(
             float(np.max(np.abs(x - y), initial=0.0))
-            for x, y in zip(main[:6], low[:6], strict=True)
+            for x, y in zip(main[:n], low[:n], strict=True)
         )
-        values = main[:6]
-        self.error_estimate = diff + main[6]
-        bad = [n for n, v in zip(KERNEL_NAMES, values, strict=True) if not np.all(np.isfinite(v))]
+        values = tuple(main[:n])
+        self.error_estimate = diff + main[n]
+        bad = [k for k, v in zip(names, values, strict=True) if not np.all(np.isfinite(v))]
         if bad:
             raise SymhessError(
                 f"quadrature of {self.activation.source!r} gives non-finite {bad[0]}: "
                 "the activation grows too fast for Gaussian inputs of this variance"
             )
         scale = max(1.0, max(float(np.max(np.abs(v), initial=0.0)) for v in values))
-        if main[6] > 1e-8 * scale:
+        if main[n] > 1e-8 * scale:
             raise SymhessError(
                 f"quadrature of {self.activation.source!r} does not converge: the Gaussian tail "
-                f"beyond {HALF_WIDTH:g} standard deviations carries {main[6]:.1e}"
+                f"beyond {HALF_WIDTH:g} standard deviations carries {main[n]:.1e}"
             )
         return values
 
@@ -194,23 +217,26 @@ def _check_finite(act: Activation, derivatives) -> None:
             )
 
 
-def gaussian_kernels(derivatives, a, b, c, order: int, rule: str = "trapezoid"):
-    """The six kernels at broadcast ``(a, b, c)`` by a tensor-product rule.
+def gaussian_kernels(derivatives, a, b, c, order: int, rule: str = "trapezoid", names=KERNEL_NAMES):
+    """The six kernels (or those named) at broadcast ``(a, b, c)`` by a tensor-product rule.
 
     Parameters
     ----------
     derivatives : callable
-        ``z -> [sigma, sigma', sigma'', sigma''']`` (see :mod:`symhess.activation.evaluate`).
+        ``z -> [sigma, sigma', sigma'', ...]`` up to the highest order ``names`` need (see
+        :mod:`symhess.activation.evaluate`).
     a, b, c : array_like
         Variances and covariance; they broadcast together to a shape ``S``.
     order : int
     rule : {"trapezoid", "gauss-hermite"}
+    names : sequence of str
+        Kernels to compute (:data:`KERNEL_NAMES`, or e.g. ``("K40",)``).
 
     Returns
     -------
-    list of 7
-        The six kernels (each of shape ``S``, in :data:`KERNEL_NAMES` order), then the
-        largest absolute weight of the outermost ring of nodes (0 for Gauss-Hermite).
+    list of len(names) + 1
+        The kernels (each of shape ``S``, in the order of ``names``), then the largest
+        absolute weight of the outermost ring of nodes (0 for Gauss-Hermite).
     """
     x, wt = rule_nodes(order, rule)
     a, b, c = np.broadcast_arrays(*(np.asarray(t, dtype=np.float64) for t in (a, b, c)))
@@ -222,7 +248,7 @@ def gaussian_kernels(derivatives, a, b, c, order: int, rule: str = "trapezoid"):
     rho = np.clip(np.divide(c, np.sqrt(ab), out=np.zeros_like(c), where=ab > 0), -1.0, 1.0)
     s = np.sqrt(1 - rho**2)
     n_pairs = a.size
-    out = np.zeros((6, n_pairs))
+    out = np.zeros((len(names), n_pairs))
     ring = 0.0
     chunk = max(1, _POINTS_PER_CHUNK // (order * order))
     starts = range(0, n_pairs, chunk)
@@ -236,19 +262,19 @@ def gaussian_kernels(derivatives, a, b, c, order: int, rule: str = "trapezoid"):
         fu = derivatives(u)
         fw = derivatives(w)
         inner = [g @ wt for g in fw]  # E over y, (m, n) each
-        for k, name in enumerate(KERNEL_NAMES):
+        for k, name in enumerate(names):
             p, q = ORDERS[name]
             out[k, sl] = (fu[p] * inner[q]) @ wt
         if rule == "trapezoid":
-            ring = max(ring, _ring_weight(fu, fw, wt))
-    return [out[k].reshape(shape) for k in range(6)] + [ring]
+            ring = max(ring, _ring_weight(fu, fw, wt, names))
+    return [out[k].reshape(shape) for k in range(len(names))] + [ring]
 
 
-def _ring_weight(fu, fw, wt) -> float:
+def _ring_weight(fu, fw, wt, names=KERNEL_NAMES) -> float:
     """Largest ``|w_k w_l sigma^(p)(u_k) sigma^(q)(w_kl)|`` over the outermost nodes."""
     worst = 0.0
     edge = [0, -1]
-    for name in KERNEL_NAMES:
+    for name in names:
         p, q = ORDERS[name]
         rows = np.abs(fu[p][:, edge, None] * fw[q][:, edge, :]) * (wt[edge, None] * wt[None, :])
         cols = np.abs(fu[p][:, :, None] * fw[q][:, :, edge]) * (wt[:, None] * wt[None, edge])

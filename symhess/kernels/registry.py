@@ -9,6 +9,14 @@ For an activation, symhess uses, in order:
    ``alpha*z + beta*relu(z)`` (:mod:`.relu`; before quadrature, which must never see a
    non-smooth activation), the closed-form family of ``beta * erf(alpha * z)``, then
    quadrature for any other smooth activation (:mod:`.quadrature`, float64 only).
+
+The kernels beyond the six (``K40``, for the Hessian away from the optimum) come from the
+same place: the module's second function ``extra_kernels``, or the quadrature. A module
+generated before that function existed keeps working at the optimum; for the extra kernels
+it falls back to run-time Isserlis (polynomials, :mod:`.isserlis`) or the shipped erf family
+(``beta * erf(alpha * z)``), else refuses with the command that regenerates it. The ReLU
+family has no ``K40`` (its ``sigma''`` is a Dirac delta): the landscape takes its residual
+part from :func:`.relu.residual_blocks` instead.
 """
 
 from __future__ import annotations
@@ -19,8 +27,17 @@ from collections.abc import Callable, Sequence
 from ..activation import Activation, activation
 from ..errors import SymhessError
 from ..symbolic.erf import ERF_FAMILY, match_erf
-from .evaluator import Kernels
-from .modules import find_by_name, module_systems, modules_in, search_dirs, shipped_module
+from ..symbolic.names import EXTRA_NAMES
+from .evaluator import Kernels, _parameter, bind_extra
+from .isserlis import polynomial_kernels
+from .modules import (
+    KernelModule,
+    find_by_name,
+    module_systems,
+    modules_in,
+    search_dirs,
+    shipped_module,
+)
 from .quadrature import resolve_quadrature
 from .relu import resolve_relu
 
@@ -39,7 +56,42 @@ def resolve_closed_form(act: Activation) -> Kernels | None:
         module.load().kernels,
         coefficients=found,
         systems=module_systems(module),
+        **_extras(module, act, found),
     )
+
+
+def _extras(module: KernelModule, act: Activation, coefficients=None) -> dict:
+    """The keyword arguments of :class:`Kernels` for the extra kernels of ``module``."""
+    loaded = module.load()
+    func = getattr(loaded, "extra_kernels", None)
+    why = (
+        f"kernel module {str(module.path)!r} was generated before symhess computed it; "
+        f"regenerate it with: {module.fields['Regenerate']}"
+    )
+    if func is not None:
+        return {
+            "extra": bind_extra(func, coefficients),
+            "extra_names": tuple(getattr(loaded, "EXTRA_OUTPUTS", EXTRA_NAMES)),
+            "extra_missing": why,
+        }
+    # A module generated before extra_kernels existed: same activation, another route.
+    if act.is_polynomial:
+        coeffs = act.coefficients
+        return {
+            "extra": lambda a, b, c, system: polynomial_kernels(
+                [_parameter(x, system) for x in coeffs], EXTRA_NAMES, a, b, c
+            ),
+            "extra_names": EXTRA_NAMES,
+            "extra_origin": "run-time Isserlis (the module predates extra_kernels)",
+        }
+    if module.path.stem != ERF_FAMILY and match_erf(act) is not None:
+        family = resolve_closed_form(act)
+        return {
+            "extra": lambda a, b, c, system: tuple(family.extra(a, b, c, system).values()),
+            "extra_names": EXTRA_NAMES,
+            "extra_origin": f"{family.origin} (the module predates extra_kernels)",
+        }
+    return {"extra_missing": why}
 
 
 RESOLVERS: list[Callable[[Activation], Kernels | None]] = [
@@ -78,7 +130,11 @@ def resolve(spec, kernel_dirs: Sequence[str | os.PathLike] | None = None) -> Ker
                     f"{named.source!r}); regenerate it with: {named.fields['Regenerate']}"
                 )
             return Kernels(
-                act, str(named.path), named.load().kernels, systems=module_systems(named)
+                act,
+                str(named.path),
+                named.load().kernels,
+                systems=module_systems(named),
+                **_extras(named, act),
             )
     act = activation(spec)
     dirs = search_dirs(kernel_dirs)
@@ -86,7 +142,11 @@ def resolve(spec, kernel_dirs: Sequence[str | os.PathLike] | None = None) -> Ker
         for module in modules_in(folder):
             if module.hash == act.hash:
                 return Kernels(
-                    act, str(module.path), module.load().kernels, systems=module_systems(module)
+                    act,
+                    str(module.path),
+                    module.load().kernels,
+                    systems=module_systems(module),
+                    **_extras(module, act),
                 )
     if act.is_polynomial:
         family = next(
@@ -94,7 +154,13 @@ def resolve(spec, kernel_dirs: Sequence[str | os.PathLike] | None = None) -> Ker
         )
         if family is None:
             raise SymhessError(f"shipped kernel family poly_deg{act.degree} is missing")
-        return Kernels(act, str(family.path), family.load().kernels, act.coefficients)
+        return Kernels(
+            act,
+            str(family.path),
+            family.load().kernels,
+            act.coefficients,
+            **_extras(family, act, act.coefficients),
+        )
     for resolver in RESOLVERS:
         found = resolver(act)
         if found is not None:

@@ -1,6 +1,7 @@
 """Spectra of Hessians (computation only; text and plots live in :mod:`symhess.report`).
 
-* :mod:`.zeros` - the float64 zero tolerance ``P eps max|lambda|`` and the gap diagnostic;
+* :mod:`.zeros` - the float64 zero tolerance ``P eps max|lambda|`` (and at numerically found
+  critical points) and the gap diagnostic;
 * :mod:`.summary` - all eigenvalues of a dense Hessian and their summary;
 * :mod:`.clustering` - clusters of ``|lambda|`` on a log scale, the upper bulk;
 * :mod:`.extremes` - the k largest or smallest eigenvalues of an operator (ARPACK, LOBPCG);
@@ -17,7 +18,7 @@ from .extremes import Extremes, extreme_eigenvalues
 from .linear_law import LinearComparison, LinearLaw, compare_linear, ks_distance, ks_floor
 from .pooled import EigenvaluePool, pooled_density, pooled_eigenvalues, teacher_eigenvalues
 from .summary import SpectrumSummary, summarize
-from .zeros import drop_zeros, zero_tolerance
+from .zeros import critical_point_tolerance, drop_zeros, zero_tolerance
 
 __all__ = [
     "ClosedFormEigenvalue",
@@ -31,6 +32,7 @@ __all__ = [
     "arjevani_field_spectrum",
     "clusters",
     "compare_linear",
+    "critical_point_tolerance",
     "drop_zeros",
     "extreme_eigenvalues",
     "ks_distance",

@@ -62,3 +62,34 @@ def gap_diagnostic(magnitudes, floor) -> tuple[float, int]:
         if r > best:
             best, below = r, k
     return float(best), below
+
+
+def critical_point_tolerance(eigenvalues: np.ndarray, grad_norm: float) -> float:
+    """Zero tolerance for the Hessian at a numerically found critical point.
+
+    There ``|grad L| > 0`` is not exactly zero: the point lies at a distance
+    ``delta ~ |grad| / lambda_+`` from the critical set (``lambda_+`` the smallest non-zero
+    ``|lambda|``), which moves eigenvalues that vanish on the critical set by
+    ``O(|D^3 L| delta)``, with ``|D^3 L| ~ max|lambda|``. So the ``n`` smallest ``|lambda|``
+    count as zero when the ``n``-th is at most
+    ``tol_n = P eps max|lambda| + 10 max|lambda| |grad| / |lambda|_(n+1)`` and the
+    ``(n+1)``-th is above it; the largest such ``n`` is taken and its ``tol_n`` returned
+    (:func:`zero_tolerance` when ``|grad| = 0``).
+
+    Parameters
+    ----------
+    eigenvalues : ndarray, shape (P,)
+    grad_norm : float
+        ``|grad L|`` (2-norm) at the point.
+    """
+    a = np.sort(np.abs(np.asarray(eigenvalues, dtype=float)))
+    P = a.size
+    if P == 0 or a[-1] == 0.0:
+        return 0.0
+    top = float(a[-1])
+    base = tolerance_for(P, top)
+    if grad_norm == 0.0:
+        return base
+    tol = base + 10.0 * top * grad_norm / a[1:]  # tol_n for n = 1 .. P-1
+    ok = np.flatnonzero((a[:-1] <= tol) & (tol < a[1:]))
+    return float(tol[ok[-1]]) if ok.size else base

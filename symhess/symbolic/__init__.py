@@ -1,6 +1,7 @@
 """Kernel derivations in SymPy: the formulas behind every kernel module.
 
-* :mod:`.names` - which kernels ``K_pq`` the Hessian needs;
+* :mod:`.names` - which kernels ``K_pq`` the Hessian needs (the six at the optimum, ``K40``
+  beyond it);
 * :mod:`.moments` - bivariate Gaussian moments by Isserlis' theorem;
 * :mod:`.price` - Price's theorem, every kernel from ``K_00``;
 * :mod:`.polynomial` - kernels of polynomial activations, by Isserlis and by Price;
@@ -13,6 +14,6 @@ evaluates numbers.
 """
 
 from .kernels import symbolic_kernels
-from .names import KERNEL_NAMES, ORDERS
+from .names import EXTRA_NAMES, KERNEL_NAMES, ORDERS
 
-__all__ = ["KERNEL_NAMES", "ORDERS", "symbolic_kernels"]
+__all__ = ["EXTRA_NAMES", "KERNEL_NAMES", "ORDERS", "symbolic_kernels"]

@@ -5,8 +5,9 @@ function")::
 
     K_00 = beta**2 (2/pi) asin(2 t c / sqrt((1 + 2 t a)(1 + 2 t b)))
 
-and Price's theorem (:func:`symhess.symbolic.price.price_from_k00`) gives the other five. SymPy
-leaves them with nested radicals ``sqrt(1 - x**2)``, ``x = 2 t c / sqrt(P)``,
+and Price's theorem (:func:`symhess.symbolic.price.price_from_k00`) gives the other five, and
+``K_40 = 4 d^2 K_00 / da^2`` for the Hessian away from the optimum (:func:`erf_extra_kernels`).
+SymPy leaves them with nested radicals ``sqrt(1 - x**2)``, ``x = 2 t c / sqrt(P)``,
 ``P = (1 + 2 t a)(1 + 2 t b)``; :func:`erf_kernels` rewrites ``(1 - x**2)**e`` as
 ``D**e P**-e`` with ``D = P - 4 t**2 c**2``, valid because ``P >= D >= 1`` for every
 covariance matrix, which gives e.g. ``K_11 = 4 beta**2 t / (pi sqrt(D))``. The tests check
@@ -28,10 +29,18 @@ import sympy
 from ..activation import Activation
 from ..activation.grammar import Z
 from .moments import A, B, C
-from .names import KERNEL_NAMES
-from .price import price_from_k00
+from .names import EXTRA_NAMES, KERNEL_NAMES, ORDERS
+from .price import price_from_k00, price_kernel
 
-__all__ = ["ERF_FAMILY", "closed_form_kernels", "erf_k00", "erf_kernels", "match_erf"]
+__all__ = [
+    "ERF_FAMILY",
+    "closed_form_extra_kernels",
+    "closed_form_kernels",
+    "erf_extra_kernels",
+    "erf_k00",
+    "erf_kernels",
+    "match_erf",
+]
 
 ERF_FAMILY = "erf_family"
 """Name of the shipped module with ``sigma(z) = s0 * erf(sqrt(s1) * z)``, ``s1 = alpha**2``."""
@@ -90,19 +99,47 @@ def stable_d(t: sympy.Expr = S1) -> sympy.Expr:
     return 1 + 2 * t * (A + B) + 4 * t**2 * gram(A, B, C)
 
 
+def _stable(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with every polynomial factor ``q D + r`` (``q`` free of ``a, b, c``) written
+    with the stable ``D`` of :func:`stable_d`.
+
+    ``factor`` multiplies some powers of ``D`` out (``K_40`` has ``D^(3/2)`` as
+    ``sqrt(D) * (P - 4t^2c^2)`` and the numerator ``3D + 4t^2c^2`` expanded): each such factor
+    would cancel on the diagonal like ``D`` itself.
+    """
+    D = stable_d()
+    expanded = sympy.expand(D.replace(lambda e: isinstance(e, gram), lambda e: e.expanded()))
+
+    def quotient(e):
+        if not (e.is_Add and e.is_polynomial(A, B, C)):
+            return None
+        if sympy.Poly(e, A, B, C).total_degree() < 2:
+            return None
+        q, r = sympy.div(e, expanded, A, B, C)
+        return None if q == 0 or q.free_symbols & {A, B, C} else (q, r)
+
+    def rewrite(e):
+        q, r = quotient(e)
+        return q * D + r
+
+    return expr.replace(lambda e: quotient(e) is not None, rewrite)
+
+
 @cache
 def _family_kernels() -> dict[str, sympy.Expr]:
     P = (1 + 2 * S1 * A) * (1 + 2 * S1 * B)
     one_minus_x2 = 1 - (2 * S1 * C) ** 2 / P
     D = stable_d()
+    raw_kernels = price_from_k00(erf_k00())
+    raw_kernels.update({name: price_kernel(erf_k00(), *ORDERS[name]) for name in EXTRA_NAMES})
     out = {}
-    for name, raw in price_from_k00(erf_k00()).items():
+    for name, raw in raw_kernels.items():
         # (1 - x^2)^e = D^e P^-e for D, P > 0; then gather the powers of P, D and (1 + 2ta).
         rewritten = raw.replace(
             lambda e: e.is_Pow and e.base == one_minus_x2,
             lambda e: _D**e.exp * P ** (-e.exp),
         )
-        out[name] = sympy.factor(sympy.powsimp(rewritten, force=True)).subs(_D, D)
+        out[name] = _stable(sympy.factor(sympy.powsimp(rewritten, force=True)).subs(_D, D))
     # asin(x) with x = 2tc/sqrt(P) is ill-conditioned as |x| -> 1 (the diagonal at large t):
     # asin(x) = atan(x / sqrt(1 - x^2)) = atan(2tc / sqrt(D)), with D evaluated stably.
     out["K00"] = S0**2 * 2 / sympy.pi * sympy.atan(2 * S1 * C / sympy.sqrt(D))
@@ -119,6 +156,19 @@ def erf_kernels(beta: sympy.Expr = S0, t: sympy.Expr = S1) -> dict[str, sympy.Ex
     """
     K = _family_kernels()
     return {name: K[name].subs({S0: beta, S1: t}) for name in KERNEL_NAMES}
+
+
+def erf_extra_kernels(beta: sympy.Expr = S0, t: sympy.Expr = S1) -> dict[str, sympy.Expr]:
+    """The kernels beyond the six (:data:`~symhess.symbolic.names.EXTRA_NAMES`) of
+    ``beta * erf(sqrt(t) * z)``, rewritten the same way; e.g. with ``D`` as above::
+
+        K_40 = 16 beta**2 t**3 c (3 D + 4 t**2 c**2) / (pi (1 + 2 t a)**2 D**(3/2))
+
+    (``3 D + 4 t^2 c^2 = 3 + 6 t a + 6 t b + 12 t^2 a b - 8 t^2 c^2``, printed with the stable
+    ``D`` so that no term cancels on the diagonal).
+    """
+    K = _family_kernels()
+    return {name: K[name].subs({S0: beta, S1: t}) for name in EXTRA_NAMES}
 
 
 def match_erf(act: Activation) -> tuple[sympy.Expr, sympy.Expr] | None:
@@ -144,3 +194,9 @@ def closed_form_kernels(act: Activation) -> dict[str, sympy.Expr] | None:
     modules evaluate it; :func:`expand_gram` writes it out."""
     found = match_erf(act)
     return None if found is None else erf_kernels(*found)
+
+
+def closed_form_extra_kernels(act: Activation) -> dict[str, sympy.Expr] | None:
+    """The closed-form kernels beyond the six of ``act``, or ``None``."""
+    found = match_erf(act)
+    return None if found is None else erf_extra_kernels(*found)

@@ -10,7 +10,9 @@ Stein reduction").
   Price's theorem (``dK_pq/dc = K_(p+1)(q+1)``, ``dK_pq/da = K_(p+2)q / 2``).
 
 They must agree exactly; the tests check that for random polynomials. The shipped kernel
-modules in ``generated/`` are printed from :func:`isserlis_kernels`.
+modules in ``generated/`` are printed from :func:`isserlis_kernels` (and their
+``extra_kernels`` function, ``K_40`` for the Hessian away from the optimum, from
+:func:`extra_isserlis_kernels`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from math import factorial
 import sympy
 
 from .moments import moment
-from .names import KERNEL_NAMES, ORDERS
-from .price import price_from_k00
+from .names import EXTRA_NAMES, KERNEL_NAMES, ORDERS
+from .price import price_from_k00, price_kernel
 
 
 def coefficient_symbols(degree: int) -> tuple[sympy.Symbol, ...]:
@@ -67,3 +69,14 @@ def isserlis_kernels(coeffs: Sequence) -> dict[str, sympy.Expr]:
 def price_kernels(coeffs: Sequence) -> dict[str, sympy.Expr]:
     """All six kernels: ``K_00`` by Isserlis, the rest by Price's theorem, expanded."""
     return {k: sympy.expand(v) for k, v in price_from_k00(isserlis_kernel(coeffs, 0, 0)).items()}
+
+
+def extra_isserlis_kernels(coeffs: Sequence, names=EXTRA_NAMES) -> dict[str, sympy.Expr]:
+    """The kernels beyond the six (:data:`EXTRA_NAMES`, e.g. ``K40``) by Isserlis' theorem."""
+    return {name: isserlis_kernel(coeffs, *ORDERS[name]) for name in names}
+
+
+def extra_price_kernels(coeffs: Sequence, names=EXTRA_NAMES) -> dict[str, sympy.Expr]:
+    """The same kernels from ``K_00`` by Price's theorem (``K40 = 4 d^2 K00 / da^2``)."""
+    k00 = isserlis_kernel(coeffs, 0, 0)
+    return {name: sympy.expand(price_kernel(k00, *ORDERS[name])) for name in names}

@@ -1,4 +1,4 @@
-"""Price's theorem: every kernel from ``K_00`` alone.
+"""Price's theorem: every kernel from ``K_00``.
 
 For ``(u, w) ~ N(0, [[a, c], [c, b]])`` and ``K_pq = E[sigma^(p)(u) sigma^(q)(w)]``::
 
@@ -26,3 +26,20 @@ def price_from_k00(k00: sympy.Expr) -> dict[str, sympy.Expr]:
         "K31": 2 * sympy.diff(d_c, A),
         "K13": 2 * sympy.diff(d_c, B),
     }
+
+
+def price_kernel(k00: sympy.Expr, p: int, q: int) -> sympy.Expr:
+    """``K_pq`` from ``K_00``: ``m = min(p, q)`` derivatives in ``c``, then ``(p - m)/2`` in
+    ``a`` (or ``(q - m)/2`` in ``b``), each ``a``/``b`` derivative with a factor 2.
+
+    E.g. ``K_40 = 4 d^2 K_00 / da^2``. ``p - q`` must be even (an odd difference is not
+    reached by these derivatives).
+    """
+    if p < 0 or q < 0 or (p - q) % 2:
+        raise ValueError(f"K{p}{q} is not a Price derivative of K00 (p - q must be even)")
+    m = min(p, q)
+    out = sympy.diff(k00, C, m) if m else k00
+    k = (max(p, q) - m) // 2
+    if k:
+        out = 2**k * sympy.diff(out, A if p > q else B, k)
+    return out

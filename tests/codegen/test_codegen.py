@@ -316,3 +316,17 @@ def test_closed_form_printer():
     assert printer.doprint(A ** sympy.Rational(-3, 2)) == "_e.sqrt(a)**(-3)"
     assert printer.doprint(2 * sympy.pi * A / 3) == "(_e.rational(2, 3))*_e.pi*a"
     assert printer.doprint(sympy.asin(A)) == "_e.asin(a)"
+
+
+@pytest.mark.parametrize("source", ["z + z**2/2 - z**5/7", "erf(2*z)"])
+def test_extra_kernels_leave_the_six_kernels_code_unchanged(source):
+    """``extra_kernels`` has its own common-subexpression pass: the function ``kernels`` is
+    the same text with or without it, and the module lists what it adds."""
+    import dataclasses
+
+    spec = activation_spec(activation(source), "mine")
+    with_extra = render(spec)
+    without = render(dataclasses.replace(spec, extra_kernels={}))
+    six = with_extra.split("def kernels")[1].split("def extra_kernels")[0]
+    assert six.rstrip() == without.split("def kernels")[1].rstrip()
+    assert "EXTRA_OUTPUTS = ('K40',)" in with_extra and "EXTRA_OUTPUTS" not in without

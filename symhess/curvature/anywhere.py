@@ -1,0 +1,490 @@
+"""The loss landscape anywhere: exact loss, gradient and Hessian of a student of any width.
+
+Teacher ``f_t(x) = sum_m v_t,m sigma(w_t,m . x)`` (``h_t`` rows), student
+``f(x) = sum_i v_i sigma(w_i . x)`` (``h_s`` rows, any ``h_s >= 1``), ``x ~ N(0, I_d)``,
+``L = 1/2 E[(f - f_t)^2]``, parameters ``theta = (vec W row-major, v)``, ``P_s = h_s d + h_s``.
+
+All rows ``U = [W; W_t]`` with signed weights ``c = [v; -v_t]`` make the residual
+``r(x) = f - f_t = sum_m c_m sigma(u_m . x)``. With the cross kernels
+``X_pq[i, m] = K_pq(|w_i|^2, |u_m|^2, w_i . u_m)`` (self pairs at ``a = b = c``) Stein's lemma
+gives (docs/theory.md, "The Hessian anywhere: Gauss-Newton and residual parts")::
+
+    L        = 1/2 c^T K00(U, U) c
+    dL/dv_i  = (X00 c)_i                                   = E[r sigma(z_i)]
+    dL/dw_i  = v_i rho_i,  rho_i = (X20 c)_i w_i + sum_m c_m X11[i,m] u_m = E[r sigma'(z_i) x]
+
+    H = G + R,   G = E[g g^T]  (the optimum's block formula with the student's kernels)
+    R_vv = 0,  R_Wv[(i,j), k] = delta_ik rho_i[j]
+    R_WW[(i,j),(k,l)] = delta_ik v_i [alpha_i delta_jl + beta_i W_ij W_il + W_ij g_il
+                                      + g_ij W_il + (M_i)_jl]
+    alpha = X20 c,  beta = X40 c,  g = (X31 o c^T) U,  M_i = U^T diag(c o X22[i, :]) U
+
+``K40`` is the one kernel beyond the six (:meth:`symhess.kernels.Kernels.extra`). ``R`` is
+block diagonal in the student's neurons, and zero wherever ``f = f_t`` (each coefficient is
+``E[r * something]``): at the teacher ``H = G`` is :func:`symhess.hessian`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+from scipy.sparse.linalg import LinearOperator
+
+from ..base import memory, systems
+from ..errors import SymhessError
+from ..teacher import check_weights
+from .dense import assemble, check_memory
+from .matrices import extra_kernel_matrices, kernel_matrices
+from .matrix_free import HessianOperator, operator_bytes
+
+EPS = float(np.finfo(np.float64).eps)
+PARTS = ("full", "gauss-newton", "residual")
+_CROSS = ("K00", "K11", "K20", "K22", "K31")
+
+# A dense Hessian away from the optimum holds H and the residual's scratch (about as much).
+DENSE_COPIES = 2.2
+
+# Scratch bytes one block of operator products may use.
+_MATMAT_BUDGET = 512 * 2**20
+
+
+@dataclass
+class _State:
+    """Kernel matrices at one student point, in one number system."""
+
+    W: np.ndarray  # (h, d)
+    v: np.ndarray  # (h,)
+    Wt: np.ndarray  # (h_t, d)
+    vt: np.ndarray  # (h_t,)
+    S: dict  # the six student-student kernel matrices (h, h), exactly symmetric
+    T: dict  # the six student-teacher kernel matrices (h, h_t)
+    system: str
+    kernel_error: float = 0.0
+    X: dict = field(default_factory=dict)  # cross kernels on all rows (h, h + h_t), lazy
+
+    @property
+    def U(self) -> np.ndarray:
+        return np.concatenate([self.W, self.Wt], axis=0)
+
+    @property
+    def c(self) -> np.ndarray:
+        return np.concatenate([self.v, -self.vt])
+
+    def cross(self, name: str) -> np.ndarray:
+        if name not in self.X:
+            self.X[name] = np.concatenate([self.S[name], self.T[name]], axis=1)
+        return self.X[name]
+
+
+class Landscape:
+    """Exact population loss, gradient and Hessian of any student against a fixed teacher.
+
+    Parameters
+    ----------
+    activation : str, coefficient list, Activation or Kernels
+        As for :func:`symhess.hessian`: polynomials (exact in every number system),
+        ``beta * erf(alpha z)`` (closed form, float64 and mpmath), any other smooth
+        activation by quadrature (float64, with an error estimate).
+    W_t : array_like, shape (h_t, d)
+        Teacher first-layer weights.
+    v_t : array_like, shape (h_t,)
+        Teacher second-layer weights.
+    kernel_dirs : sequence of paths, optional
+        Extra folders with generated kernel modules.
+
+    Notes
+    -----
+    Every method takes a student ``W`` (shape ``(h_s, d)``, its own width ``h_s >= 1``) and
+    ``v`` (shape ``(h_s,)``) and refuses, in one line, a different ``d``, no rows, or
+    non-finite entries. Parameters are ordered ``W`` row-major, then ``v``.
+
+    >>> import numpy as np, symhess
+    >>> t = symhess.sample_teacher(d=3, h=2, seed=0)
+    >>> ls = symhess.Landscape("erf(z)", t.W, t.v)
+    >>> W, v = np.vstack([t.W, np.ones(3)]), np.append(t.v, 0.5)  # a wider student
+    >>> ls.hessian(W, v).shape
+    (12, 12)
+    """
+
+    def __init__(self, activation, W_t, v_t, *, kernel_dirs=None):
+        from ..kernels import resolve
+
+        self.kernels = resolve(activation, kernel_dirs)
+        W_t, v_t = check_weights(W_t, v_t)
+        self.W_t, self.v_t = W_t, v_t
+        self.h_t, self.d = W_t.shape
+        self._cache: tuple | None = None
+        self._teacher: dict = {}
+        self.last_kernel_error = 0.0
+
+    # ------------------------------------------------------------------ input
+    def check(self, W, v) -> tuple[np.ndarray, np.ndarray]:
+        """Validate a student; return ``(W, v)`` as arrays (float64 unless exact)."""
+        arr = np.asarray(W)
+        if arr.ndim == 2 and arr.shape[0] == 0:
+            raise SymhessError("the student has no hidden units (W has 0 rows)")
+        W, v = check_weights(W, v)
+        if W.shape[1] != self.d:
+            raise SymhessError(
+                f"the student's W has {W.shape[1]} columns but the teacher's input dimension "
+                f"is {self.d}"
+            )
+        return W, v
+
+    def split(self, theta, h: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(W, v)`` from a flat parameter vector of length ``h (d + 1)``."""
+        theta = np.asarray(theta)
+        if theta.ndim != 1:
+            raise SymhessError(f"theta must be a vector, got shape {theta.shape}")
+        if h is None:
+            h, rem = divmod(theta.shape[0], self.d + 1)
+            if rem or h < 1:
+                raise SymhessError(f"{theta.shape[0]} parameters is not h (d + 1) for d = {self.d}")
+        elif theta.shape[0] != h * (self.d + 1):
+            raise SymhessError(
+                f"theta has {theta.shape[0]} entries, not h (d + 1) = {h * (self.d + 1)}"
+            )
+        return theta[: h * self.d].reshape(h, self.d), theta[h * self.d :]
+
+    @staticmethod
+    def flat(W, v) -> np.ndarray:
+        """``theta = (vec W row-major, v)``."""
+        W, v = np.asarray(W), np.asarray(v)
+        return np.concatenate([W.reshape(-1), v])
+
+    # ------------------------------------------------------------------ kernels
+    def _state(self, W, v, system: str) -> _State:
+        W, v = self.check(W, v)
+        systems.check_system(system)
+        key = (
+            system,
+            mpmath.mp.dps,
+            W.shape,
+            W.tobytes() if W.dtype != object else tuple(W.ravel()),
+            v.tobytes() if v.dtype != object else tuple(v),
+        )
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        self.kernels.check_system(system)
+        Wn, vn = systems.array(W, system), systems.array(v, system)
+        Wt, vt = self._teacher_arrays(system)
+        S = kernel_matrices(self.kernels, Wn, system=system)
+        err = self._kernel_error()
+        T = kernel_matrices(self.kernels, Wn, Wt, system=system)
+        err = max(err, self._kernel_error())
+        state = _State(Wn, vn, Wt, vt, S, T, system, err)
+        self.last_kernel_error = err
+        self._cache = (key, state)
+        return state
+
+    def _teacher_arrays(self, system: str):
+        key = ("weights", system, mpmath.mp.dps)
+        if key not in self._teacher:
+            self._teacher[key] = (
+                systems.array(self.W_t, system),
+                systems.array(self.v_t, system),
+            )
+        return self._teacher[key]
+
+    def _teacher_k00(self, system: str) -> np.ndarray:
+        key = ("K00", system, mpmath.mp.dps)
+        if key not in self._teacher:
+            Wt, _ = self._teacher_arrays(system)
+            self._teacher[key] = kernel_matrices(self.kernels, Wt, system=system)["K00"]
+        return self._teacher[key]
+
+    def _with_extra(self, st: _State) -> _State:
+        """Add ``X["K40"]`` (only the Hessian's residual part needs it)."""
+        if "K40" not in st.X:
+            st.X.update(extra_kernel_matrices(self.kernels, st.W, st.U, system=st.system))
+            st.kernel_error = max(st.kernel_error, self._kernel_error())
+            self.last_kernel_error = st.kernel_error
+        return st
+
+    def _kernel_error(self) -> float:
+        """The quadrature error estimate of the last kernel evaluation (0 for exact kernels)."""
+        return float(getattr(self.kernels, "error_estimate", None) or 0.0)
+
+    # ------------------------------------------------------------------ loss and gradient
+    def loss(self, W, v, *, system: str = "float64"):
+        """``L(W, v) = 1/2 E[(f - f_t)^2]``: a float, or a number of ``system``.
+
+        Parameters
+        ----------
+        W : array_like, shape (h_s, d)
+        v : array_like, shape (h_s,)
+        system : {"float64", "mpmath", "fraction", "fmpq"}
+        """
+        st = self._state(W, v, system)
+        Ktt = self._teacher_k00(system)
+        value = (
+            st.v.dot(st.S["K00"]).dot(st.v)
+            - 2 * st.v.dot(st.T["K00"]).dot(st.vt)
+            + st.vt.dot(Ktt).dot(st.vt)
+        ) / 2
+        return float(value) if system == "float64" else value
+
+    def loss_floor(self, W, v) -> float:
+        """``eps`` times the summed magnitude of the loss's three cancelling terms: values of
+        ``L`` below a few hundred times this are float64 rounding noise."""
+        st = self._state(W, v, "float64")
+        av, avt = np.abs(st.v), np.abs(st.vt)
+        Ktt = np.abs(self._teacher_k00("float64"))
+        return float(
+            EPS
+            * (av @ np.abs(st.S["K00"]) @ av + 2 * av @ np.abs(st.T["K00"]) @ avt + avt @ Ktt @ avt)
+        )
+
+    def _rho(self, st: _State) -> np.ndarray:
+        """``rho_i = E[r sigma'(z_i) x]``, shape (h, d)."""
+        S, T = st.S, st.T
+        return (
+            (S["K20"].dot(st.v) - T["K20"].dot(st.vt))[:, None] * st.W
+            + (S["K11"] * st.v[None, :]).dot(st.W)
+            - (T["K11"] * st.vt[None, :]).dot(st.Wt)
+        )
+
+    def gradient(self, W, v, *, system: str = "float64") -> np.ndarray:
+        """``dL/dtheta``, shape ``(h_s d + h_s,)``: ``W`` row-major, then ``v``."""
+        st = self._state(W, v, system)
+        gW = st.v[:, None] * self._rho(st)
+        gv = st.S["K00"].dot(st.v) - st.T["K00"].dot(st.vt)
+        return np.concatenate([gW.reshape(-1), gv])
+
+    def value_and_gradient(self, W, v) -> tuple[float, np.ndarray, np.ndarray, float]:
+        """``(L, dL/dW, dL/dv, floor)`` in float64 from one kernel evaluation.
+
+        Returns
+        -------
+        L : float
+        gW : ndarray, shape (h_s, d)
+        gv : ndarray, shape (h_s,)
+        floor : float
+            :meth:`loss_floor`.
+        """
+        L = self.loss(W, v)
+        g = self.gradient(W, v)
+        h = np.asarray(W).shape[0]
+        return L, g[: h * self.d].reshape(h, self.d), g[h * self.d :], self.loss_floor(W, v)
+
+    def gradient_floor(self, W, v) -> float:
+        """``eps`` times the 2-norm of the gradient formula with every term by its magnitude:
+        ``|grad L|`` below a few times this is rounding noise."""
+        st = self._state(W, v, "float64")
+        av, avt = np.abs(st.v), np.abs(st.vt)
+        aW, aWt = np.abs(st.W), np.abs(st.Wt)
+        S = {k: np.abs(x) for k, x in st.S.items()}
+        T = {k: np.abs(x) for k, x in st.T.items()}
+        rho = (
+            (S["K20"] @ av + T["K20"] @ avt)[:, None] * aW
+            + (S["K11"] * av[None, :]) @ aW
+            + (T["K11"] * avt[None, :]) @ aWt
+        )
+        gW = av[:, None] * rho
+        gv = S["K00"] @ av + T["K00"] @ avt
+        return float(EPS * np.sqrt(np.sum(gW**2) + np.sum(gv**2)))
+
+    # ------------------------------------------------------------------ Hessian
+    def _residual_blocks(self, st: _State):
+        """``R_WW``'s diagonal blocks ``(h, d, d)``, exactly symmetric, and ``rho`` ``(h, d)``."""
+        W, v, U, c = st.W, st.v, st.U, st.c
+        d = W.shape[1]
+        alpha = st.cross("K20").dot(c)
+        beta = st.cross("K40").dot(c)
+        g = (st.cross("K31") * c[None, :]).dot(U)
+        E = st.cross("K22") * c[None, :]  # (h, h + h_t)
+        M = np.matmul(U.T[None, :, :] * E[:, None, :], U)  # M_i = U^T diag(E_i) U
+        M = (M + np.swapaxes(M, 1, 2)) / 2  # exactly symmetric whatever the summation order
+        ww = W[:, :, None] * W[:, None, :]  # commutative products: symmetric
+        wg = W[:, :, None] * g[:, None, :]
+        blocks = beta[:, None, None] * ww + (wg + np.swapaxes(wg, 1, 2)) + M
+        diag = np.arange(d)
+        blocks[:, diag, diag] = blocks[:, diag, diag] + alpha[:, None]
+        blocks = v[:, None, None] * blocks
+        return blocks, self._rho(st)
+
+    def hessian(self, W, v, *, part: str = "full", system: str = "float64") -> np.ndarray:
+        """The Hessian ``d^2 L / dtheta^2`` (or one of its parts) as a dense matrix.
+
+        Parameters
+        ----------
+        W : array_like, shape (h_s, d)
+        v : array_like, shape (h_s,)
+        part : {"full", "gauss-newton", "residual"}
+            ``G = E[g g^T]`` with ``g = df/dtheta`` (PSD), ``R = E[r d^2 f/dtheta^2]``
+            (zero where the student computes the teacher's function), or ``G + R``.
+        system : {"float64", "mpmath", "fraction", "fmpq"}
+
+        Returns
+        -------
+        ndarray, shape (P_s, P_s), P_s = h_s d + h_s
+            Exactly symmetric: float64, or an object array of the system's numbers.
+        """
+        check_part(part)
+        W, v = self.check(W, v)
+        h, d = W.shape
+        if system == "float64":
+            check_memory(h, d, DENSE_COPIES)
+        st = self._state(W, v, system)
+        hd, P = h * d, h * d + h
+        if part == "residual":
+            if system == "float64":
+                H = np.zeros((P, P))
+            else:
+                H = np.empty((P, P), dtype=object)
+                H[...] = systems.scalar(0, system)
+        else:
+            H = assemble(st.S, st.W, st.v)
+        if part == "gauss-newton":
+            return H
+        blocks, rho = self._residual_blocks(self._with_extra(st))
+        for i in range(h):  # h blocks of d x d: a loop over neurons, not over entries
+            rows = slice(i * d, (i + 1) * d)
+            H[rows, rows] = H[rows, rows] + blocks[i]
+            H[rows, hd + i] = H[rows, hd + i] + rho[i]
+            H[hd + i, rows] = H[hd + i, rows] + rho[i]
+        return H
+
+    def operator(self, W, v, *, part: str = "full") -> LandscapeOperator:
+        """The Hessian as a symmetric ``LinearOperator`` (float64), never formed.
+
+        ``O((h_s + h_t) h_s d)`` work per product; the Gauss-Newton part is
+        :class:`symhess.curvature.matrix_free.HessianOperator` (``O(h_s^2 d)``).
+
+        Parameters
+        ----------
+        W : array_like, shape (h_s, d)
+        v : array_like, shape (h_s,)
+        part : {"full", "gauss-newton", "residual"}
+        """
+        check_part(part)
+        W, v = self.check(W, v)
+        if W.dtype == object or v.dtype == object:
+            raise SymhessError("the Hessian operator works in float64; give float weights")
+        h, d = W.shape
+        memory.require(
+            operator_bytes(h, d) + 8 * 14 * h * (h + self.h_t),
+            f"the landscape Hessian operator for h_s = {h}, h_t = {self.h_t}, d = {d}",
+            "use fewer hidden units",
+        )
+        st = self._with_extra(self._state(W, v, "float64"))
+        return LandscapeOperator(st, self._rho(st), part)
+
+    def hessian_error(self, W, v) -> float:
+        """A bound on ``max |H_ab|``'s error from the kernels' error estimate (quadrature),
+        else 0.
+
+        Every entry of ``H`` is a linear combination of kernel values; replacing each kernel
+        by its error bound and each coefficient by its magnitude bounds the entry's error.
+        """
+        st = self._with_extra(self._state(W, v, "float64"))
+        eps_k = st.kernel_error
+        if eps_k == 0:
+            return 0.0
+        S = {k: np.full_like(x, eps_k) for k, x in st.S.items()}
+        T = {k: np.full_like(x, eps_k) for k, x in st.T.items()}
+        # Magnitudes everywhere: c = [|v|; |v_t|] (v_t enters with a minus sign), U = |U|.
+        bound = _State(np.abs(st.W), np.abs(st.v), np.abs(st.Wt), -np.abs(st.vt), S, T, "float64")
+        bound.X["K40"] = np.full_like(st.X["K40"], eps_k)
+        G = assemble(S, bound.W, bound.v)
+        blocks, rho = self._residual_blocks(bound)
+        return float(np.max(np.abs(G)) + max(np.max(np.abs(blocks)), np.max(np.abs(rho))))
+
+    def notes(self) -> list[str]:
+        """How the kernels were computed (quadrature rule and error estimate), for reports."""
+        return self.kernels.notes()
+
+
+def check_part(part: str) -> str:
+    if part not in PARTS:
+        raise SymhessError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
+    return part
+
+
+class LandscapeOperator(LinearOperator):
+    """``H @ x`` away from the optimum: the Gauss-Newton operator plus the residual part.
+
+    With ``X`` (``h x d``) the ``W`` part and ``y`` the ``v`` part of a vector::
+
+        (R x)_{W,i} = v_i [alpha_i X_i + beta_i w_i (w_i . X_i) + w_i (g_i . X_i)
+                           + g_i (w_i . X_i) + sum_m c_m X22[i,m] u_m (u_m . X_i)] + rho_i y_i
+        (R x)_{v,i} = rho_i . X_i
+
+    The sum over ``m`` is ``((X U^T) o (X22 o c^T)) U``: two ``(h x d) (d x (h + h_t))``
+    products, ``O((h_s + h_t) h_s d)`` per vector.
+
+    Attributes
+    ----------
+    h, d, P : int
+    part : str
+    products : int
+        Vectors multiplied so far.
+    """
+
+    def __init__(self, st: _State, rho: np.ndarray, part: str):
+        h, d = st.W.shape
+        P = h * d + h
+        super().__init__(dtype=np.float64, shape=(P, P))
+        self.h, self.d, self.P = h, d, P
+        self.part = part
+        self._gn = HessianOperator(st.S, st.W, st.v) if part != "residual" else None
+        c, U = st.c, st.U
+        self._W, self._v, self._U = st.W, st.v, U
+        self._alpha = st.cross("K20") @ c
+        self._beta = st.cross("K40") @ c
+        self._g = (st.cross("K31") * c[None, :]) @ U
+        self._E = st.cross("K22") * c[None, :]
+        self._rho = rho
+        self.products = 0
+
+    def _adjoint(self):
+        return self
+
+    def _transpose(self):
+        return self
+
+    def _matvec(self, x):
+        return self._matmat(np.asarray(x).reshape(-1, 1)).reshape(-1)
+
+    def _matmat(self, X):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[0] != self.P:
+            raise SymhessError(f"expected vectors of length P = {self.P}, got shape {X.shape}")
+        if np.iscomplexobj(X):
+            return self._matmat(X.real) + 1j * self._matmat(X.imag)
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        m = X.shape[1]
+        out = self._gn @ X if self._gn is not None else np.zeros((self.P, m))
+        if self.part != "gauss-newton":
+            per_vector = 8 * (2 * self.h * self._U.shape[0] + 6 * self.h * self.d)
+            step = max(1, _MATMAT_BUDGET // per_vector)
+            for start in range(0, m, step):
+                cols = slice(start, min(m, start + step))
+                out[:, cols] += self._residual(X[:, cols])
+        self.products += m
+        return out
+
+    def _residual(self, X: np.ndarray) -> np.ndarray:
+        """``R @ X`` for ``X`` of shape ``(P, m)``."""
+        h, d = self.h, self.d
+        hd = h * d
+        W, v, U = self._W, self._v, self._U
+        Xr = X[:hd].reshape(h, d, -1)
+        y = X[hd:]  # (h, m)
+        wx = np.einsum("ij,ijb->ib", W, Xr)  # w_i . X_i
+        gx = np.einsum("ij,ijb->ib", self._g, Xr)
+        T = np.matmul(Xr.transpose(0, 2, 1), U.T)  # (h, m, h + h_t): X_i . u_m
+        T *= self._E[:, None, :]
+        sumU = np.matmul(T, U).transpose(0, 2, 1)  # (h, d, m)
+        RW = (
+            self._alpha[:, None, None] * Xr
+            + W[:, :, None] * (self._beta[:, None] * wx + gx)[:, None, :]
+            + self._g[:, :, None] * wx[:, None, :]
+            + sumU
+        ) * v[:, None, None] + self._rho[:, :, None] * y[:, None, :]
+        out = np.empty_like(X)
+        out[:hd] = RW.reshape(hd, -1)
+        out[hd:] = np.einsum("ij,ijb->ib", self._rho, Xr)
+        return out
