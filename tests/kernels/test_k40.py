@@ -100,6 +100,21 @@ def test_erf_k40_closed_form_against_raw_price_quadrature_and_monte_carlo():
     assert abs(mean - val) < 5 * se
 
 
+@pytest.mark.parametrize("alpha", [1, 30, 1000, 10**5])
+def test_erf_k40_stays_accurate_at_large_weights(alpha):
+    """K40 is printed with the stable D (as the six kernels are): against the raw Price
+    derivative of the asin K00 at 40 digits, on the diagonal (where (1 + 2ta)^2 - (2ta)^2
+    would cancel), a near-parallel and a generic pair."""
+    t = sympy.Integer(alpha) ** 2
+    raw = 4 * sympy.diff(erf_k00(sympy.Integer(1), t), A, 2)
+    kern = resolve(f"erf({alpha}*z)")
+    for a, b, c in [(1.3, 1.3, 1.3), (0.8, 1.1, 0.9 * np.sqrt(0.88)), (0.7, 1.2, -0.31)]:
+        got = kern.extra(a, b, c)["K40"]
+        point = {A: sympy.Float(a, 40), B: sympy.Float(b, 40), C: sympy.Float(c, 40)}
+        want = float(raw.subs(point).evalf(40))
+        assert abs(got - want) <= 1e-13 * abs(want) + 1e-300, (a, b, c, got, want)
+
+
 def test_quadrature_k40_of_tanh_against_monte_carlo():
     quad = quadrature_kernels("tanh(z)")
     q = quad.extra(1.1, 0.6, -0.3)["K40"]
