@@ -22,6 +22,13 @@ gives (docs/theory.md, "The Hessian anywhere: Gauss-Newton and residual parts"):
 ``K40`` is the one kernel beyond the six (:meth:`symhess.kernels.Kernels.extra`). ``R`` is
 block diagonal in the student's neurons, and zero wherever ``f = f_t`` (each coefficient is
 ``E[r * something]``): at the teacher ``H = G`` is :func:`symhess.hessian`.
+
+The ReLU family ``alpha z + beta relu(z)`` has no ``K40`` (its ``sigma''`` is a Dirac delta):
+``G`` is assembled in the bisector form from the vectors
+(:func:`symhess.kernels.relu.pair_matrices`), ``R_WW``'s blocks come from
+:class:`symhess.kernels.relu.ReluResidual` (docs/theory.md, "Where the loss is (not) twice
+differentiable") and ``rho`` is the formula above. Zero student rows are refused: there the
+loss is not twice differentiable.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from ..base import memory, systems
 from ..errors import SymhessError
+from ..kernels.relu import ReluKernels, ReluResidual
 from ..teacher import check_weights
 from .dense import assemble, check_memory
 from .matrices import extra_kernel_matrices, kernel_matrices
@@ -85,8 +93,10 @@ class Landscape:
     ----------
     activation : str, coefficient list, Activation or Kernels
         As for :func:`symhess.hessian`: polynomials (exact in every number system),
-        ``beta * erf(alpha z)`` (closed form, float64 and mpmath), any other smooth
-        activation by quadrature (float64, with an error estimate).
+        ``beta * erf(alpha z)`` (closed form, float64 and mpmath), the ReLU family
+        ``alpha z + beta relu(z)`` - ``relu``, ``leaky_relu(z, a)``, ``abs`` - (closed form,
+        float64 and mpmath; no zero rows), any other smooth activation by quadrature
+        (float64, with an error estimate).
     W_t : array_like, shape (h_t, d)
         Teacher first-layer weights.
     v_t : array_like, shape (h_t,)
@@ -112,7 +122,15 @@ class Landscape:
         from ..kernels import resolve
 
         self.kernels = resolve(activation, kernel_dirs)
+        self.relu = isinstance(self.kernels, ReluKernels)
         W_t, v_t = check_weights(W_t, v_t)
+        if self.relu:
+            zero = _zero_rows(W_t)
+            if zero:
+                raise SymhessError(
+                    f"teacher row {zero[0]} is zero: it adds nothing to f_t (sigma(0) = 0 in the "
+                    "ReLU family) and has no direction; drop it"
+                )
         self.W_t, self.v_t = W_t, v_t
         self.h_t, self.d = W_t.shape
         self._cache: tuple | None = None
@@ -131,6 +149,15 @@ class Landscape:
                 f"the student's W has {W.shape[1]} columns but the teacher's input dimension "
                 f"is {self.d}"
             )
+        if self.relu:
+            zero = _zero_rows(W)
+            if zero:
+                raise SymhessError(
+                    f"student row {zero[0]} is zero: the loss of the ReLU family is not twice "
+                    "differentiable at w_i = 0 (not even differentiable when v_i != 0: "
+                    "sigma'(0) is undefined), and its Hessian grows like 1/|w_i| nearby "
+                    "(docs/theory.md, section 11.7); move the row off 0"
+                )
         return W, v
 
     def split(self, theta, h: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +223,19 @@ class Landscape:
         return self._teacher[key]
 
     def _with_extra(self, st: _State) -> _State:
-        """Add ``X["K40"]`` (only the Hessian's residual part needs it)."""
+        """Add ``X["K40"]`` (only the Hessian's residual part needs it); for the ReLU family
+        its residual blocks (:class:`~symhess.kernels.relu.ReluResidual`) instead."""
+        if self.relu:
+            if "relu" not in st.X:
+                pairs = {
+                    "U": st.S["U"],
+                    "r": st.S["r"],
+                    "rv": np.concatenate([st.S["rv"], st.T["rv"]]),
+                    "sin": st.cross("sin"),
+                }
+                beta = self.kernels.parameters(st.system)[1]
+                st.X["relu"] = ReluResidual(pairs, st.U, st.c, st.v, beta, st.system)
+            return st
         if "K40" not in st.X:
             st.X.update(extra_kernel_matrices(self.kernels, st.W, st.U, system=st.system))
             st.kernel_error = max(st.kernel_error, self._kernel_error())
@@ -289,6 +328,8 @@ class Landscape:
     # ------------------------------------------------------------------ Hessian
     def _residual_blocks(self, st: _State):
         """``R_WW``'s diagonal blocks ``(h, d, d)``, exactly symmetric, and ``rho`` ``(h, d)``."""
+        if "relu" in st.X:
+            return st.X["relu"].blocks(), self._rho(st)
         W, v, U, c = st.W, st.v, st.U, st.c
         d = W.shape[1]
         alpha = st.cross("K20").dot(c)
@@ -379,6 +420,9 @@ class Landscape:
         Every entry of ``H`` is a linear combination of kernel values; replacing each kernel
         by its error bound and each coefficient by its magnitude bounds the entry's error.
         """
+        if self.relu:  # closed forms from the vectors: rounding only
+            self.check(W, v)
+            return 0.0
         st = self._with_extra(self._state(W, v, "float64"))
         eps_k = st.kernel_error
         if eps_k == 0:
@@ -395,6 +439,11 @@ class Landscape:
     def notes(self) -> list[str]:
         """How the kernels were computed (quadrature rule and error estimate), for reports."""
         return self.kernels.notes()
+
+
+def _zero_rows(W: np.ndarray) -> list[int]:
+    """Indices of the rows of ``W`` that are exactly zero (any number system)."""
+    return [int(i) for i in np.flatnonzero(~np.any(np.asarray(W != 0, dtype=bool), axis=1))]
 
 
 def check_part(part: str) -> str:
@@ -432,11 +481,13 @@ class LandscapeOperator(LinearOperator):
         self._gn = HessianOperator(st.S, st.W, st.v) if part != "residual" else None
         c, U = st.c, st.U
         self._W, self._v, self._U = st.W, st.v, U
-        self._alpha = st.cross("K20") @ c
-        self._beta = st.cross("K40") @ c
-        self._g = (st.cross("K31") * c[None, :]) @ U
-        self._E = st.cross("K22") * c[None, :]
         self._rho = rho
+        self._relu = st.X.get("relu")
+        if self._relu is None:
+            self._alpha = st.cross("K20") @ c
+            self._beta = st.cross("K40") @ c
+            self._g = (st.cross("K31") * c[None, :]) @ U
+            self._E = st.cross("K22") * c[None, :]
         self.products = 0
 
     def _adjoint(self):
@@ -473,6 +524,12 @@ class LandscapeOperator(LinearOperator):
         W, v, U = self._W, self._v, self._U
         Xr = X[:hd].reshape(h, d, -1)
         y = X[hd:]  # (h, m)
+        out = np.empty_like(X)
+        out[hd:] = np.einsum("ij,ijb->ib", self._rho, Xr)
+        if self._relu is not None:
+            RW = self._relu.matmat(Xr) + self._rho[:, :, None] * y[:, None, :]
+            out[:hd] = RW.reshape(hd, -1)
+            return out
         wx = np.einsum("ij,ijb->ib", W, Xr)  # w_i . X_i
         gx = np.einsum("ij,ijb->ib", self._g, Xr)
         T = np.matmul(Xr.transpose(0, 2, 1), U.T)  # (h, m, h + h_t): X_i . u_m
@@ -484,7 +541,5 @@ class LandscapeOperator(LinearOperator):
             + self._g[:, :, None] * wx[:, None, :]
             + sumU
         ) * v[:, None, None] + self._rho[:, :, None] * y[:, None, :]
-        out = np.empty_like(X)
         out[:hd] = RW.reshape(hd, -1)
-        out[hd:] = np.einsum("ij,ijb->ib", self._rho, Xr)
         return out

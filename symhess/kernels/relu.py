@@ -44,6 +44,7 @@ from .evaluator import Kernels, _parameter
 __all__ = [
     "RELU_SYSTEMS",
     "ReluKernels",
+    "ReluResidual",
     "degenerate_tolerance",
     "pair_geometry",
     "pair_matrices",
@@ -356,6 +357,86 @@ def resolve_relu(act: Activation) -> ReluKernels | None:
 
 
 # ----------------------------------------------------------------------------- residual
+class ReluResidual:
+    """The residual part ``R_WW`` of the family's Hessian away from the optimum (docs/theory.md,
+    "Where the loss is (not) twice differentiable"), per student neuron ``i``::
+
+        R_i = v_i beta^2 / (2 pi |w_i|) sum_n c_n (|q_in| (I - u_i u_i^T) + q_in q_in^T / |q_in|)
+
+    over all rows ``y_n`` of ``Y = [W; Wt]`` with signed weights ``c = [v; -vt]``;
+    ``q_in = y_n - (y_n . u_i) u_i`` and ``|q_in| = |y_n| sin(theta_in)`` (the last term 0 where
+    ``q_in = 0``). As dense blocks (:meth:`blocks`, float64 or mpmath) or applied to vectors
+    (:meth:`matmat`, float64, ``O(h n d)`` per vector, never forming a block).
+
+    Parameters
+    ----------
+    pairs : dict
+        :func:`pair_matrices` of ``W`` against ``Y`` (or the same entries joined from the
+        student-student and student-teacher matrices): ``U`` and ``r`` (h, d), (h,) of the
+        student, ``rv`` (n,), ``sin`` (h, n).
+    Y : ndarray, shape (n, d)
+        All rows, the student's first.
+    c : ndarray, shape (n,)
+        Signed output weights ``[v; -vt]``.
+    v : ndarray, shape (h,)
+    beta : number
+        The family's ``beta`` (``sigma'' = beta delta``).
+    system : {"float64", "mpmath"}
+    """
+
+    def __init__(self, pairs: dict, Y, c, v, beta, system: str = "float64"):
+        if system not in ("float64", "mpmath"):
+            raise SymhessError(
+                "the residual part of the ReLU family's Hessian evaluates in float64 or "
+                f"mpmath, not {system!r}"
+            )
+        pi, _, _ = _tools(system)
+        self.system = system
+        self.U, self.Y = pairs["U"], Y
+        qn = pairs["rv"][None, :] * pairs["sin"]  # |q_in| = |y_n| sin(theta_in), accurate near 0
+        nz = qn != 0
+        if system == "float64":
+            weight = np.where(nz, c[None, :] / np.where(nz, qn, 1.0), 0.0)
+        else:
+            nz = nz.astype(bool)
+            one, zero = systems.scalar(1, system), systems.scalar(0, system)
+            weight = np.where(nz, c[None, :] / np.where(nz, qn, one), zero)
+        self.weight = weight  # (h, n)
+        self.iso = (c[None, :] * qn).sum(axis=1)  # (h,)
+        self.scale = v * beta * beta / (2 * pi * pairs["r"])  # (h,)
+        self.P = self.U @ Y.T  # (h, n): y_n . u_i
+
+    def blocks(self) -> np.ndarray:
+        """``R_i`` for every student neuron, shape (h, d, d), exactly symmetric."""
+        U, Y, P = self.U, self.Y, self.P
+        h, d = U.shape
+        Q = Y[None, :, :] - P[:, :, None] * U[:, None, :]  # q_in, (h, n, d)
+        if self.system == "float64":
+            outer = np.einsum("in,ina,inb->iab", self.weight, Q, Q)
+            eye = np.eye(d)
+        else:  # object arrays: matmul, not einsum
+            outer = np.matmul(np.swapaxes(Q * self.weight[:, :, None], 1, 2), Q)
+            eye = np.full((d, d), systems.scalar(0, self.system), dtype=object)
+            eye[np.diag_indices(d)] = systems.scalar(1, self.system)
+        perp = eye[None] - U[:, :, None] * U[:, None, :]
+        R = self.scale[:, None, None] * (self.iso[:, None, None] * perp + outer)
+        return (R + np.swapaxes(R, 1, 2)) / 2
+
+    def matmat(self, X: np.ndarray) -> np.ndarray:
+        """``R_i X_i`` for ``X`` of shape (h, d, m) (float64): ``q . x = y . x - p (u . x)``,
+        so ``sum_n w_n q_n (q_n . x)`` is two ``(n x d)`` products per neuron."""
+        U, Y, P = self.U, self.Y, self.P
+        ux = np.einsum("ij,ijb->ib", U, X)  # (h, m)
+        qx = np.matmul(Y[None, :, :], X) - P[:, :, None] * ux[:, None, :]  # (h, n, m)
+        qx *= self.weight[:, :, None]
+        s1 = np.matmul(Y.T[None, :, :], qx)  # sum_n w q.x y_n: (h, d, m)
+        s2 = np.einsum("inb,in->ib", qx, P)  # sum_n w q.x p_n: (h, m)
+        perp_x = X - U[:, :, None] * ux[:, None, :]
+        return self.scale[:, None, None] * (
+            self.iso[:, None, None] * perp_x + s1 - U[:, :, None] * s2[:, None, :]
+        )
+
+
 def residual_blocks(W, v, Wt, vt, *, alpha, beta) -> tuple[np.ndarray, np.ndarray]:
     """The residual part of the Hessian away from the optimum, per student neuron (float64).
 
@@ -363,13 +444,11 @@ def residual_blocks(W, v, Wt, vt, *, alpha, beta) -> tuple[np.ndarray, np.ndarra
     ``c = [v; -vt]`` (docs/theory.md, "Where the loss is (not) twice differentiable")::
 
         rho_i = E[r sigma'(w_i . x) x] = sum_n c_n (w_i K20(w_i, y_n) + y_n K11(w_i, y_n))
-        R_i   = v_i E[r sigma''(w_i . x) x x^T]
-              = v_i beta^2 / (2 pi |w_i|) sum_n c_n (|q_in| (I - u_i u_i^T) + q_in q_in^T / |q_in|)
+        R_i   = v_i E[r sigma''(w_i . x) x x^T]      (:class:`ReluResidual`)
 
-    ``q_in = y_n - (y_n . u_i) u_i`` (the last term 0 where ``q_in = 0``). The full Hessian is
-    ``G + R`` with ``G`` the formula at the optimum evaluated at the student
-    (``symhess.hessian(act, W, v)``), ``R_Wv[(i, j), i] = rho_i[j]``, ``R_WW`` block ``(i, i)``
-    ``= R_i``, and ``R`` zero elsewhere.
+    The full Hessian is ``G + R`` with ``G`` the formula at the optimum evaluated at the
+    student (``symhess.hessian(act, W, v)``), ``R_Wv[(i, j), i] = rho_i[j]``, ``R_WW`` block
+    ``(i, i) = R_i``, and ``R`` zero elsewhere; :class:`symhess.Landscape` assembles it.
 
     Parameters
     ----------
@@ -389,17 +468,8 @@ def residual_blocks(W, v, Wt, vt, *, alpha, beta) -> tuple[np.ndarray, np.ndarra
     """
     W = np.asarray(W, dtype=np.float64)
     Y = np.vstack([W, np.asarray(Wt, dtype=np.float64)])
-    c = np.concatenate([np.asarray(v, dtype=np.float64), -np.asarray(vt, dtype=np.float64)])
+    v = np.asarray(v, dtype=np.float64)
+    c = np.concatenate([v, -np.asarray(vt, dtype=np.float64)])
     K = pair_matrices(W, Y, alpha=alpha, beta=beta)
     rho = (K["K20"] @ c)[:, None] * W + (K["K11"] * c[None, :]) @ Y
-    U, r = K["U"], K["r"]
-    h, d = W.shape
-    Q = Y[None, :, :] - (U @ Y.T)[:, :, None] * U[:, None, :]  # q_in, (h, n, d)
-    qn = K["rv"][None, :] * K["sin"]  # |q_in| = |y_n| sin(theta_in), accurate near 0
-    weight = np.where(qn > 0, c[None, :] / np.where(qn > 0, qn, 1.0), 0.0)
-    outer = np.einsum("in,ina,inb->iab", weight, Q, Q)
-    iso = (c[None, :] * qn).sum(axis=1)
-    perp = np.eye(d)[None] - U[:, :, None] * U[:, None, :]
-    scale = np.asarray(v, dtype=np.float64) * beta * beta / (2 * np.pi * r)
-    R = scale[:, None, None] * (iso[:, None, None] * perp + outer)
-    return rho, (R + np.swapaxes(R, 1, 2)) / 2
+    return rho, ReluResidual(K, Y, c, v, beta).blocks()
