@@ -113,7 +113,7 @@ def run(args) -> int:
     from ..landscape.flow import gradient_flow, initial_student
     from ..landscape.newton import newton_polish
     from ..landscape.trajectory import spectra_along
-    from ..landscape.wider import is_odd, minimum_structure
+    from ..landscape.wider import minimum_structure, symmetries
     from ..report import landscape as rep
     from .options import teacher_from
 
@@ -155,7 +155,7 @@ def run(args) -> int:
     teacher_point = classify(ls, ls.flat(teacher.W, teacher.v))
     structure = None
     if point is not None and point.kind == "global minimum" and h_s != teacher.h:
-        structure = minimum_structure(*ls.split(point.theta), odd=is_odd(kern.activation))
+        structure = minimum_structure(*ls.split(point.theta), **symmetries(kern))
     if args.json:
         extra = {
             "student_h": h_s,

@@ -48,6 +48,10 @@ from .matrices import extra_kernel_matrices, kernel_matrices
 from .matrix_free import HessianOperator, operator_bytes
 
 EPS = float(np.finfo(np.float64).eps)
+NONSMOOTH_RTOL = float(np.sqrt(EPS))
+"""A ReLU-family student row with ``|w_i|`` at most this times the largest teacher row norm
+is taken to be at ``w_i = 0``, where the loss is not twice differentiable
+(:meth:`Landscape.nonsmooth_rows`)."""
 PARTS = ("full", "gauss-newton", "residual")
 _CROSS = ("K00", "K11", "K20", "K22", "K31")
 
@@ -159,6 +163,21 @@ class Landscape:
                     "(docs/theory.md, section 11.7); move the row off 0"
                 )
         return W, v
+
+    def nonsmooth_rows(self, W, v) -> list[int]:
+        """Student rows where the loss is not twice differentiable, to float64 accuracy.
+
+        For the ReLU family: the rows with ``|w_i| <= sqrt(eps) max_k |w_t,k|`` (at
+        ``w_i = 0`` the loss is not twice differentiable, nor differentiable when
+        ``v_i != 0``; docs/theory.md, section 11.7), where a critical point has no index or
+        rank. Searches for critical points converge to such rows (the origin is a critical
+        point in the non-smooth sense). Empty for smooth activations.
+        """
+        if not self.relu:
+            return []
+        W = np.asarray(W, dtype=float)
+        scale = float(np.max(np.linalg.norm(np.asarray(self.W_t, dtype=float), axis=1)))
+        return [int(i) for i in np.flatnonzero(np.linalg.norm(W, axis=1) <= NONSMOOTH_RTOL * scale)]
 
     def split(self, theta, h: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(W, v)`` from a flat parameter vector of length ``h (d + 1)``."""

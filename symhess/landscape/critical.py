@@ -3,7 +3,8 @@
 * :func:`classify` - gradient, loss, dense Hessian spectrum at a point: ``"global minimum"``,
   ``"local minimum"``, ``"saddle"`` or ``"not critical"`` (a point whose measured
   ``|grad L|`` is above the tolerance is never called critical), with index, rank, nullity
-  and the spectral gap that separates the zeros.
+  and the spectral gap that separates the zeros; ``"non-smooth"`` for a critical point where
+  the loss is not twice differentiable (a ReLU-family row at ``w_i = 0``), without them.
 * :func:`find_critical_point` - gradient flow, then Newton polishing; if polishing fails the
   flow goes on ten times longer (twice), then the failure is stated.
 * :func:`critical_points` - the Pennington-Bahri question on a landscape symhess knows
@@ -26,7 +27,7 @@ from ..teacher import check_size
 from .flow import FlowResult, gradient_flow, initial_student
 from .newton import NewtonResult, critical_search, newton_polish
 
-KINDS = ("global minimum", "local minimum", "saddle", "not critical")
+KINDS = ("global minimum", "local minimum", "saddle", "non-smooth", "not critical")
 GRAD_TOL = 1e-12
 """``|grad L|`` at or below which a point counts as critical (2-norm)."""
 WEAK_GAP = 1e3
@@ -40,7 +41,11 @@ class CriticalPoint:
     Attributes
     ----------
     theta : ndarray, shape (P,)
-    kind : {"global minimum", "local minimum", "saddle", "not critical"}
+    kind : {"global minimum", "local minimum", "saddle", "non-smooth", "not critical"}
+        ``"non-smooth"``: ``|grad L|`` within the tolerance, but the loss is not twice
+        differentiable there (:meth:`~symhess.curvature.anywhere.Landscape.nonsmooth_rows`):
+        no Hessian, so ``eigenvalues`` is empty and ``index``, ``nullity``, ``rank`` are
+        ``None`` (also for a ``"not critical"`` point there).
     loss : float
     loss_floor : float
         Rounding floor of the loss (plus the quadrature bound, for quadrature kernels): a
@@ -50,7 +55,7 @@ class CriticalPoint:
     zero_tol : float
         ``|lambda| <= zero_tol`` counts as zero
         (:func:`~symhess.spectra.zeros.critical_point_tolerance`).
-    index, nullity, rank : int
+    index, nullity, rank : int or None
         Negative, zero and non-zero eigenvalues.
     gap : float
         Smallest ``|lambda|`` counted non-zero over the largest counted zero (``inf`` when
@@ -78,6 +83,11 @@ class CriticalPoint:
 
     def summary(self) -> str:
         """One line: kind, loss, |grad|, rank, index, nullity, gap."""
+        if self.index is None:
+            return (
+                f"{self.kind}: loss {self.loss:.3e}, |grad L| {self.grad_norm:.1e}, "
+                f"P {self.params}, no Hessian ({self.notes[0]})"
+            )
         gap = "-" if not np.isfinite(self.gap) else f"{self.gap:.1e}"
         return (
             f"{self.kind}: loss {self.loss:.3e}, |grad L| {self.grad_norm:.1e}, "
@@ -108,6 +118,20 @@ def classify(landscape: Landscape, theta, *, grad_tol: float = GRAD_TOL) -> Crit
     gn = float(np.linalg.norm(g))
     loss = landscape.loss(W, v)
     floor = landscape.loss_floor(W, v) + _loss_kernel_error(landscape, W, v)
+    rows = landscape.nonsmooth_rows(W, v)
+    if rows:
+        norms = ", ".join(f"{np.linalg.norm(W[i]):.1e}" for i in rows)
+        note = (
+            f"student row(s) {', '.join(map(str, rows))} at w_i = 0 (|w_i| = {norms}): the ReLU "
+            "family's loss is not twice differentiable there, so the Hessian, index and rank "
+            "are not defined"
+        )
+        kind = "not critical" if gn > grad_tol else "non-smooth"
+        notes = [note] + ([f"|grad L| = {gn:.2e} > {grad_tol:g}"] if gn > grad_tol else [])
+        return CriticalPoint(
+            theta, kind, loss, floor, gn, grad_tol, np.empty(0), float("nan"),
+            None, None, None, float("nan"), notes,
+        )  # fmt: skip
     lam = scipy.linalg.eigvalsh(landscape.hessian(W, v))
     tol = critical_point_tolerance(lam, gn)
     absl = np.abs(lam)
@@ -256,7 +280,7 @@ class Survey:
 
     def counts(self) -> dict[str, int]:
         """How many distinct points of each kind."""
-        return {kind: sum(p.kind == kind for p in self.distinct) for kind in KINDS[:3]}
+        return {kind: sum(p.kind == kind for p in self.distinct) for kind in KINDS[:4]}
 
 
 def critical_points(
@@ -313,7 +337,11 @@ def critical_points(
             if not res.converged:
                 failures.append(f"start {k}: {res.message}")
                 continue
-            point = classify(landscape, res.theta, grad_tol=tol)
+            try:
+                point = classify(landscape, res.theta, grad_tol=tol)
+            except SymhessError as exc:  # e.g. a ReLU row rounded to exactly 0
+                failures.append(f"start {k}: converged to a point that cannot be classified: {exc}")
+                continue
             if point.kind == "not critical":  # cannot happen after a measured convergence
                 failures.append(f"start {k}: {point.notes[0]}")
                 continue
@@ -325,7 +353,7 @@ def critical_points(
 def _distinct(points: list) -> list:
     """One point per (index, loss): the first of each, in order of loss."""
     out: list = []
-    for p in sorted(points, key=lambda q: (q.loss, q.index)):
+    for p in sorted(points, key=lambda q: (q.loss, -1 if q.index is None else q.index)):
         tol = 1e-9 * abs(p.loss) + 100 * p.loss_floor
         if not any(q.index == p.index and abs(q.loss - p.loss) <= tol for q in out):
             out.append(p)

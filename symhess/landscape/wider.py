@@ -148,7 +148,8 @@ class WiderRow:
     h_s, h_e, params : int
         Student width, extra neurons, ``P_s = h_s (d + 1)``.
     ranks : dict of str to MethodRank
-        At each kind of minimum (:data:`KINDS`).
+        At each kind of minimum (:data:`KINDS`) that was measured (not ``"zeroed at w = 0"``
+        for the ReLU family, whose formulas need ``w_i != 0``).
     residual : dict of str to float
         ``max |R| / max |H|`` there (0 up to rounding: the student computes ``f_t``).
     generic : MethodRank or None
@@ -269,8 +270,9 @@ def wider_minima(
             points = {
                 "zeroed": zeroed(Wt, vt, W_e),
                 "split": split(Wt, vt, 0, dyadic_split_weights(h_e + 1)),
-                "zeroed at w = 0": zeroed(Wt, vt, np.zeros((h_e, d))),
             }
+            if not landscape.relu:
+                points["zeroed at w = 0"] = zeroed(Wt, vt, np.zeros((h_e, d)))
             ranks = {kind: rank(W, v) for kind, (W, v) in points.items()}
             res = {kind: residual(W, v) for kind, (W, v) in points.items()}
             gen = None
@@ -283,6 +285,11 @@ def wider_minima(
         "of the Hessian is zero and rank H = dim span{df/dtheta}: the functions reachable to "
         "first order (the effective number of parameters there)."
     ]
+    if landscape.relu:
+        notes.append(
+            "'zeroed at w = 0' is not measured for the ReLU family: its Hessian formulas need "
+            "every w_i != 0 (near w_i = 0 they grow like v_i / |w_i|; docs/theory.md, 11.7)."
+        )
     return WiderReport(method, d, h_t, teacher, rows, notes)
 
 
@@ -307,12 +314,16 @@ class Structure:
     deviation : float
         The largest relative distance between neurons counted as copies (or of a ``v``
         counted as zero): how far the point still is from the exact family.
+    homogeneous : bool
+        Copies were matched by direction ``w / |w|`` (the ReLU family, where ``(w, v)`` and
+        ``(c w, v / c)``, ``c > 0``, are the same neuron).
     """
 
     switched_off: list
     switched_off_at_zero: list
     copies: list
     deviation: float = 0.0
+    homogeneous: bool = False
 
     def lines(self) -> list[str]:
         out = []
@@ -328,6 +339,13 @@ class Structure:
                 "function when sigma(0) = 0; two families of minima cross there"
             )
         for group in self.copies:
+            if self.homogeneous:
+                out.append(
+                    f"neurons {', '.join(map(str, group))} point along one direction w / |w| "
+                    "(a split neuron, up to the rescaling w -> c w, v -> v / c): no new "
+                    f"function; {len(group) - 1} x (d + 1) flat directions"
+                )
+                continue
             out.append(
                 f"neurons {', '.join(map(str, group))} are copies of one w (a split neuron): no "
                 f"new function; {len(group) - 1} x (d + 1) flat directions (one along the "
@@ -341,14 +359,18 @@ class Structure:
         ]
 
 
-def minimum_structure(W, v, rtol: float = 1e-2, odd: bool = False) -> Structure:
+def minimum_structure(
+    W, v, rtol: float = 1e-2, odd: bool = False, *, even: bool = False, homogeneous: bool = False
+) -> Structure:
     """Switched-off neurons and copies at a student point (see :class:`Structure`).
 
     ``rtol`` is relative to the largest ``|v|`` and ``|W|`` entries. It is loose on purpose:
     along the flat directions that keep ``f`` only to first order (split neurons) the loss
     grows like ``eps^4``, so a point with ``|grad L| ~ 1e-12`` can still be ``~1e-3`` away from
     exact copies; :attr:`Structure.deviation` reports the distance found. ``odd``: the
-    activation is odd, so ``(w, v)`` and ``(-w, -v)`` are the same neuron.
+    activation is odd, so ``(w, v)`` and ``(-w, -v)`` are the same neuron; ``even``: ``(w, v)``
+    and ``(-w, v)`` are. ``homogeneous``: the activation is positively homogeneous (the ReLU
+    family), so copies are matched by direction ``w / |w|`` (to ``rtol``).
     """
     W, v = np.asarray(W, dtype=float), np.asarray(v, dtype=float)
     scale_v = max(float(np.max(np.abs(v))), 1e-300)
@@ -368,16 +390,41 @@ def minimum_structure(W, v, rtol: float = 1e-2, odd: bool = False) -> Structure:
             continue
         same = []
         for j in active:
-            dist = float(np.max(np.abs(W[j] - W[i])))
-            if odd:
-                dist = min(dist, float(np.max(np.abs(W[j] + W[i]))))
-            if dist <= rtol * scale_w:
+            if homogeneous:
+                a, b = W[i] / np.linalg.norm(W[i]), W[j] / np.linalg.norm(W[j])
+                unit = 1.0
+            else:
+                a, b, unit = W[i], W[j], scale_w
+            dist = float(np.max(np.abs(b - a)))
+            if odd or even:
+                dist = min(dist, float(np.max(np.abs(b + a))))
+            if dist <= rtol * unit:
                 same.append(j)
-                deviation = max(deviation, dist / scale_w)
+                deviation = max(deviation, dist / unit)
         seen.update(same)
         if len(same) > 1:
             groups.append(same)
-    return Structure(off, at_zero, groups, deviation)
+    return Structure(off, at_zero, groups, deviation, homogeneous)
+
+
+def symmetries(kernels) -> dict:
+    """The keyword arguments of :func:`minimum_structure` for these kernels' activation:
+    ``odd``, ``even`` (SymPy decides) and ``homogeneous`` (the ReLU family)."""
+    import sympy
+
+    from ..activation.grammar import Z
+
+    act = kernels.activation
+    if act.relu_family is not None:
+        # alpha z + beta relu(z), beta != 0: never odd; even iff 2 alpha + beta = 0 (abs)
+        alpha, beta = act.relu_family
+        return {"odd": False, "even": sympy.simplify(2 * alpha + beta) == 0, "homogeneous": True}
+    expr = act.expr
+    return {
+        "odd": is_odd(act),
+        "even": sympy.simplify(expr.subs(Z, -Z) - expr) == 0,
+        "homogeneous": False,
+    }
 
 
 def is_odd(activation) -> bool:

@@ -63,6 +63,13 @@ def _thin(seq: list, n: int) -> list:
 
 
 def point_lines(point: CriticalPoint) -> list[str]:
+    if point.index is None:  # not twice differentiable here: no Hessian
+        lines = [
+            f"result       {point.kind}: loss {point.loss:.3e} (floor {point.loss_floor:.1e}), "
+            f"|grad L| {point.grad_norm:.1e}",
+            f"Hessian      P = {point.params}: not defined here",
+        ]
+        return lines + [f"note         {n}" for n in point.notes]
     gap = "no zero eigenvalue" if not np.isfinite(point.gap) else f"gap x{point.gap:.1e}"
     lines = [
         f"result       {point.kind}: loss {point.loss:.3e} (floor {point.loss_floor:.1e}), "
@@ -177,7 +184,7 @@ def point_json(point: CriticalPoint) -> dict:
         "rank": point.rank,
         "index": point.index,
         "nullity": point.nullity,
-        "zero_tol": point.zero_tol,
+        "zero_tol": point.zero_tol if np.isfinite(point.zero_tol) else None,
         "gap": point.gap if np.isfinite(point.gap) else None,
         "eigenvalues": point.eigenvalues.tolist(),
         "theta": point.theta.tolist(),
@@ -236,8 +243,13 @@ def survey_lines(survey: Survey) -> list[str]:
             q.index == p.index and abs(q.loss - p.loss) <= 1e-9 * abs(p.loss) + 100 * p.loss_floor
             for q in survey.points
         )
+        index, rank, nullity = ("-" if x is None else x for x in (p.index, p.rank, p.nullity))
+        lines.append(f"  {p.kind:<15} {p.loss:>11.4e} {index:>5} {rank:>5} {nullity:>7} {times:>5}")
+    if any(p.index is None for p in survey.distinct):
         lines.append(
-            f"  {p.kind:<15} {p.loss:>11.4e} {p.index:>5} {p.rank:>5} {p.nullity:>7} {times:>5}"
+            "non-smooth   |grad L| within the tolerance with a student row at w_i = 0 (|w_i| <= "
+            "sqrt(eps) max |w_t|): the ReLU family's loss is not twice differentiable there, so "
+            "the Hessian, index and rank are not defined (docs/theory.md, section 11.7)"
         )
     if survey.failures:
         n = len(survey.failures)
@@ -282,7 +294,9 @@ def plot_survey(ax, survey: Survey, title: str) -> None:
 
 
 # ----------------------------------------------------------------------------- wider
-def _rank_cell(r: MethodRank) -> str:
+def _rank_cell(r: MethodRank | None) -> str:
+    if r is None:
+        return "-"
     return f"{r.rank}" + ("" if r.decided else "?")
 
 
@@ -298,13 +312,13 @@ def wider_lines(report: WiderReport) -> list[str]:
         + f"  {'generic h_s':>11}",
     ]
     for row in report.rows:
-        cells = "  ".join(f"{_rank_cell(row.ranks[k]):>15}" for k in KINDS)
+        cells = "  ".join(f"{_rank_cell(row.ranks.get(k)):>15}" for k in KINDS)
         gen = _rank_cell(row.generic) if row.generic is not None else "-"
         lines.append(
             f"  {row.h_s:>4} {row.h_e:>4} {row.params:>5} {t.rank + row.h_e:>7}   {cells}  "
             f"{gen:>11}"
         )
-    worst = max((max(r.residual.values()) for r in report.rows), default=0.0)
+    worst = max((max(r.residual.values(), default=0.0) for r in report.rows), default=0.0)
     lines += [
         f"residual     max |R| / max |H| at these points: {worst:.1e} (the student computes the "
         "teacher's function: H = E[g g^T])",
@@ -332,8 +346,8 @@ def wider_json(report: WiderReport) -> dict:
                 "student_h": r.h_s,
                 "extra": r.h_e,
                 "params": r.params,
-                "rank": {k: r.ranks[k].rank for k in KINDS},
-                "decided": {k: r.ranks[k].decided for k in KINDS},
+                "rank": {k: r.ranks[k].rank if k in r.ranks else None for k in KINDS},
+                "decided": {k: r.ranks[k].decided if k in r.ranks else None for k in KINDS},
                 "residual": r.residual,
                 "generic_rank": None if r.generic is None else r.generic.rank,
             }

@@ -104,6 +104,27 @@ def test_wider_table(capsys):
     assert data["rows"][0]["rank"] == {"zeroed": 5, "split": 3, "zeroed at w = 0": 3}
 
 
+def test_relu_family_with_defaults(capsys, tmp_path):
+    """flow, critical-points and wider for relu with their defaults: the flow ends at a global
+    minimum of rank P - h; the survey names the non-smooth points at w_i = 0 instead of
+    classifying them; the table has no rank at w = 0 and says why."""
+    code, out, err = run(["flow", "relu(z)", "--json"], capsys)
+    assert code == 0, err
+    point = json.loads(out)["point"]
+    assert point["kind"] == "global minimum" and point["rank"] == 6
+    code, out, err = run(["critical-points", "relu(z)", "--plot", str(tmp_path / "cp.png")], capsys)
+    assert code == 0, err
+    assert "non-smooth" in out and "not twice differentiable" in out and "  saddle " in out
+    code, out, err = run(["wider", "abs(z)", "--json"], capsys)
+    assert code == 0, err
+    row = json.loads(out)["rows"][0]
+    assert row["rank"] == {"zeroed": 7, "split": 6, "zeroed at w = 0": None}
+    teacher = tmp_path / "t.npz"
+    symhess.Teacher(W=np.array([[1.0, 0.0], [0.0, 0.0]]), v=np.array([1.0, 1.0])).save(teacher)
+    code, _, err = run(["flow", "relu(z)", "--teacher", str(teacher)], capsys)
+    assert code == 2 and "teacher row 1 is zero" in err and err.count("\n") == 1, err
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
