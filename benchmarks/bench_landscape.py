@@ -11,7 +11,11 @@ against the exact columns; ``--columns 2550`` does them all.
 Without torch (it is not a dependency of symhess: ``pip install torch`` for this script only),
 the script compares with a hand-written Monte Carlo gradient instead and skips the Hessian.
 
-Run: python benchmarks/bench_landscape.py [--columns N] [--samples N] [--activation erf|tanh]
+For relu the Monte Carlo loss's autodiff Hessian misses the Dirac part of the exact one
+(``sigma'' = delta``: zero at every sample), so only the loss and gradient are compared.
+
+Run: python benchmarks/bench_landscape.py [--columns N] [--samples N]
+[--activation erf|tanh|relu]
 Timings are wall times on this machine in one run; errors are relative to the exact values
 (Frobenius / 2-norm over what was compared) and the Monte Carlo standard error is printed next
 to them.
@@ -52,7 +56,9 @@ def torch_route(activation, W, v, Wt, vt, samples, columns, seed):
     import torch
 
     torch.set_default_dtype(torch.float64)
-    sigma = {"erf": torch.erf, "tanh": torch.tanh}[activation]
+    sigma = {"erf": torch.erf, "tanh": torch.tanh, "relu": torch.relu}[activation]
+    if activation == "relu":
+        columns = 0  # autodiff of the sample mean has no Dirac part: nothing to compare
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(samples, W.shape[1], generator=gen)
     Wt_, vt_ = torch.tensor(Wt), torch.tensor(vt)
@@ -76,6 +82,8 @@ def torch_route(activation, W, v, Wt, vt, samples, columns, seed):
         r = sigma(x @ theta[: h * d].reshape(h, d).T) @ theta[h * d :] - target
         out["loss_se"] = float((0.5 * r * r).std() / np.sqrt(samples))
     P = theta.numel()
+    if columns == 0:
+        return out
     cols = np.sort(np.random.default_rng(seed).choice(P, size=min(columns, P), replace=False))
     H = np.empty((P, cols.size))
     start = time.perf_counter()
@@ -95,6 +103,7 @@ def hand_gradient(activation, W, v, Wt, vt, samples, seed):
     funcs = {
         "erf": (scipy.special.erf, lambda z: 2 / np.sqrt(np.pi) * np.exp(-z * z)),
         "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+        "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
     }
     s, ds = funcs[activation]
     rng = np.random.default_rng(seed)
@@ -115,7 +124,7 @@ def main() -> None:
     parser.add_argument("--h", type=int, default=50, help="teacher and student width")
     parser.add_argument("--samples", type=int, default=100_000)
     parser.add_argument("--columns", type=int, default=64)
-    parser.add_argument("--activation", choices=("erf", "tanh"), default="erf")
+    parser.add_argument("--activation", choices=("erf", "tanh", "relu"), default="erf")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
