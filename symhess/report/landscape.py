@@ -289,6 +289,9 @@ def plot_survey(ax, survey: Survey, title: str) -> None:
     ax.set_xscale("symlog", linthresh=1e-12)
     ax.set_xlabel("loss L at the critical point")
     ax.set_ylabel("index / P (fraction of negative eigenvalues)")
+    nonsmooth = sum(p.index is None for p in survey.points)
+    if nonsmooth:  # no index to draw: say so rather than leave them out silently
+        title += f"\n{nonsmooth} non-smooth point(s) at w_i = 0 (no index) not drawn"
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
 
