@@ -12,8 +12,8 @@ and its gradient from Price's theorem (``dK00/dc = K11``, ``dK00/da = K20/2``)::
 
 (kernels at ``(|w_i|^2, |w_k|^2, w_i . w_k)`` and at ``(|w_i|^2, |w_t,k|^2, w_i . w_t,k)``; the
 diagonal ``i = k`` is covered because ``c_ii = |w_i|^2`` contributes ``dK/dc`` twice). Any
-activation with kernels works (polynomials, erf, quadrature). Derivation: docs/theory.md,
-"Dynamics near the optimum". The formulas live in one place,
+activation with kernels works (polynomials, erf, the ReLU family, quadrature). Derivation:
+docs/theory.md, "Dynamics near the optimum". The formulas live in one place,
 :class:`symhess.curvature.anywhere.Landscape` (which also gives the Hessian anywhere);
 :class:`PopulationLoss` is the view of it the training loops use.
 """
