@@ -26,8 +26,9 @@ from ..teacher import DISTRIBUTIONS, load_teacher, sample_teacher
 
 DEFAULT_SEED = 0
 
-METHOD_CHOICES = (*METHODS, "all")
-"""Rank methods on the command line; ``all`` means every method that applies."""
+METHOD_CHOICES = (*METHODS, "all", "best")
+"""Rank methods on the command line; ``all`` means every method that applies, ``best`` the
+most trustworthy one (:func:`methods_of`)."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -128,7 +129,13 @@ prec = integer("--prec", MIN_PREC, maximum=MAX_PREC)
 
 def methods_of(choice: str, kernels) -> tuple[str, ...]:
     """``all`` means every method that applies to these kernels (no exact rank for a
-    non-polynomial, a certified one only for kernels in ball arithmetic)."""
+    non-polynomial, a certified one only for kernels in ball arithmetic); ``best`` the one
+    most trustworthy method that applies: exact for polynomials (certified for the ReLU
+    family, whose kernels are not rational), else every method that applies."""
+    if choice == "best":
+        if kernels.activation.is_polynomial:
+            return ("exact",)
+        return ("exact",) if "arb" in kernels.systems else applicable_methods(kernels)
     if choice != "all":
         return (choice,)
     return applicable_methods(kernels)
@@ -141,8 +148,9 @@ def add_method_options(p, default: str) -> None:
         "--method",
         choices=METHOD_CHOICES,
         default=default,
-        help=f"rank method (default: {default}; all = every method that applies; exact on "
-        "the ReLU family runs certified: its kernels are not rational)",
+        help=f"rank method (default: {default}; all = every method that applies; best = exact "
+        "for polynomials, every method that applies otherwise; exact on the ReLU family runs "
+        "certified: its kernels are not rational)",
     )
     p.add_argument(
         "--dps",

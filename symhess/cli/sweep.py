@@ -154,7 +154,7 @@ def register(sub):
         type=seeds,
         help=f"teacher seeds: N, START:STOP or N,M,... (default {DEFAULT_SEED})",
     )
-    add_method_options(p, default="exact")
+    add_method_options(p, default="best")
     p.add_argument("--out", metavar="TABLE.csv", help="write the table as CSV")
     p.add_argument(
         "--plot", metavar="HEATMAP.png", help="heatmap: rank against best prediction (one grid)"
