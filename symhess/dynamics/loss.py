@@ -14,6 +14,12 @@ and its gradient from Price's theorem (``dK00/dc = K11``, ``dK00/da = K20/2``)::
 diagonal ``i = k`` is covered because ``c_ii = |w_i|^2`` contributes ``dK/dc`` twice). Any
 activation with kernels works (polynomials, erf, quadrature). Derivation: docs/theory.md,
 "Dynamics near the optimum".
+
+In float64 the kernels come from one evaluation over the stacked rows ``R = (W, W_t)``,
+``L = 1/2 u^T K00(R, R) u`` with ``u = (v, -v_t)``, by
+:class:`~symhess.kernels.consistent.ConsistentRule`: for quadrature kernels one Mehler rule
+for every entry, so the terms cancel consistently and the loss stays accurate relative to
+itself down to its rounding floor (entry-wise rules would leave ~1e-12 of absolute noise).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from ..base import systems
 from ..curvature.matrices import kernel_matrices
 from ..errors import SymhessError
 from ..kernels import Kernels
+from ..kernels.consistent import ConsistentRule
 from ..spectra.zeros import EPS
 from ..teacher import Teacher, check_weights
 
@@ -42,10 +49,17 @@ class PopulationLoss:
     def __init__(self, kernels: Kernels, teacher: Teacher):
         self.kernels = kernels
         self.teacher = teacher
-        Wt, vt = teacher.W, teacher.v
-        Ktt = kernel_matrices(kernels, Wt)["K00"]
-        self._tt = float(vt @ Ktt @ vt)
-        self._tt_abs = float(np.abs(vt) @ np.abs(Ktt) @ np.abs(vt))
+        self.rule = ConsistentRule(kernels)
+
+    def session(self):
+        """A block of many evaluations (a training run); see
+        :meth:`~symhess.kernels.consistent.ConsistentRule.session`."""
+        return self.rule.session()
+
+    @property
+    def route(self) -> str:
+        """How the kernels of the last evaluation were computed."""
+        return self.rule.route
 
     def _check(self, W, v):
         W, v = check_weights(W, v)
@@ -86,22 +100,22 @@ class PopulationLoss:
         gW : ndarray, shape (h, d)
         gv : ndarray, shape (h,)
         floor : float
-            ``eps`` times the summed magnitude of the three cancelling terms: values of
-            ``L`` below a few hundred times this are rounding noise.
+            ``eps`` times the summed magnitude of the cancelling terms (plus the kernels'
+            own error when they could not be evaluated by one consistent rule): values of
+            ``L`` below a few hundred times this are noise.
         """
-        Wt, vt = self.teacher.W, self.teacher.v
-        S = kernel_matrices(self.kernels, W)
-        X = kernel_matrices(self.kernels, W, Wt)
-        Sv, Xv = S["K00"] @ v, X["K00"] @ vt
-        loss = 0.5 * (v @ Sv - 2 * v @ Xv + self._tt)
-        gv = Sv - Xv
-        gW = v[:, None] * (
-            ((S["K20"] @ v) - (X["K20"] @ vt))[:, None] * W
-            + (S["K11"] * v[None, :]) @ W
-            - (X["K11"] * vt[None, :]) @ Wt
-        )
-        av, avt = np.abs(v), np.abs(vt)
-        floor = EPS * (av @ np.abs(S["K00"]) @ av + 2 * av @ np.abs(X["K00"]) @ avt + self._tt_abs)
+        h = W.shape[0]
+        R = np.concatenate([W, self.teacher.W])
+        u = np.concatenate([v, -self.teacher.v])
+        K, errors = self.rule(R)
+        Ku = K["K00"] @ u
+        loss = 0.5 * (u @ Ku)
+        gv = Ku[:h]
+        gW = v[:, None] * ((K["K20"][:h] @ u)[:, None] * W + (K["K11"][:h] * u[None, :]) @ R)
+        au = np.abs(u)
+        floor = EPS * (au @ np.abs(K["K00"]) @ au)
+        if errors is not None and not self.rule.route.startswith("one Mehler"):
+            floor += au @ errors["K00"] @ au
         return float(loss), gW, gv, float(floor)
 
     def gradient(self, W, v) -> tuple[np.ndarray, np.ndarray]:

@@ -43,7 +43,7 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ..activation import Activation, activation
 from ..activation.evaluate import derivative_evaluator
@@ -290,7 +290,9 @@ def _unit_moments(
     rest = norm2 - sq.sum(axis=-1)
     # a difference of two outputs of the rule: add their error and the rounding
     rest = np.maximum(rest, 0.0) + np.einsum("ppm->pm", dD) + 2 * diag * dF
-    rest += 4 * (N + 1) * _EPS * norm2
+    # rounding of that difference: the dot products over the nodes and the pairwise sum over
+    # the orders (statistical size, as every rounding term here)
+    rest += 4 * (np.sqrt(t.size) + np.log2(N + 2)) * _EPS * norm2
     tails = np.zeros((n, m, N + 2))
     tails[..., : N + 1] = np.cumsum(sq[..., ::-1], axis=-1)[..., ::-1]
     tails += rest[..., None]
@@ -607,6 +609,17 @@ def _lattice_rule(derivatives, a, b, rho, s, p: int, pairs, kx: int, ky: int, L:
 
 
 # ----------------------------------------------------------------------------- evaluator
+_CONTROLLER: list = []
+
+
+def _one_blas_thread():
+    """A context with BLAS on one thread (the controller is made once: finding the
+    libraries costs ~6 ms, more than a small evaluation)."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+
+
 class SmoothEvaluator:
     """Kernels of one smooth activation at any ``(a, b, c)``, to a stated tolerance.
 
@@ -666,7 +679,7 @@ class SmoothEvaluator:
         """
         # The products here are small (a few rows): threaded BLAS only adds contention,
         # seconds of it on a shared machine.
-        with threadpool_limits(1, user_api="blas"):
+        with _one_blas_thread():
             return self._evaluate(a, b, c)
 
     def _evaluate(self, a, b, c) -> KernelValues:
@@ -732,9 +745,7 @@ class SmoothEvaluator:
             total=int(hard.size), desc="quadrature 2-D pairs", unit="pair", show=show
         ) as bar:
             if hard.size:
-                L2 = domain(
-                    self.derivatives, float(units_a.max()), MIN_TOL, self.source, power=2.0
-                )
+                L2 = domain(self.derivatives, float(units_a.max()), MIN_TOL, self.source, power=2.0)
                 v, e, nodes = _bivariate(
                     self.derivatives,
                     a[hard],

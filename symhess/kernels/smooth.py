@@ -57,9 +57,10 @@ def domain(derivatives, a_max: float, tol: float, source: str, power: float = 4.
     """Half-width ``L`` of the ``t`` domain for the largest variance ``a_max``.
 
     Beyond ``L``, ``|sigma^(p)(sqrt(a) t)| exp(-t^2 / power)`` is below ``1e-3 tol`` of its
-    peak. The halving test cannot see this truncation: callers pass a ``tol`` at or below
-    the rounding floor, whatever accuracy they aim for. ``power = 4`` bounds the Hermite integrands (Cramer's inequality
-    ``|He_n(t)| exp(-t^2/4) / sqrt(n!) <= 1.09``), ``power = 2`` the 2-D rule's.
+    peak. ``power = 4`` bounds the Hermite integrands (Cramer's inequality
+    ``|He_n(t)| exp(-t^2/4) / sqrt(n!) <= 1.09``), ``power = 2`` the 2-D rule's. The halving
+    test cannot see this truncation: callers pass a ``tol`` at or below the rounding floor,
+    whatever accuracy they aim for.
     """
     t = np.linspace(0.0, 80.0, 4001)
     r = np.sqrt(a_max)
