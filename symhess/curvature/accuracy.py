@@ -46,7 +46,7 @@ _POWER_STEPS = 30
 _FLOAT_EPS = float(np.finfo(np.float64).eps)
 
 
-def block_norm_bound(M: dict, W, v) -> float:
+def block_norm_bound(M: dict, W, v, bisector=None) -> float:
     """An upper bound of ``||A||_2`` for a Hessian-shaped ``A`` whose kernels are bounded by
     ``M`` entrywise (see the module docstring).
 
@@ -56,6 +56,10 @@ def block_norm_bound(M: dict, W, v) -> float:
         Non-negative bounds at ``[i, k]`` for ``K00, K11, K20, K22, K31, K13``.
     W : ndarray, shape (h, d)
     v : ndarray, shape (h,)
+    bisector : ndarray, shape (h, h), optional
+        For the ReLU family's bisector form (:mod:`.dense`), the bound of ``KB``: the rank-2
+        part of a block is then ``v_i v_k KB (b b^T - n n^T)`` with unit ``b, n``, of norm at
+        most ``2 |v_i v_k| KB``, in place of the ``K31, K22, K13`` terms.
 
     Returns
     -------
@@ -74,12 +78,15 @@ def block_norm_bound(M: dict, W, v) -> float:
     n = np.sqrt(np.einsum("ij,ij->i", W, W))
     av = np.abs(v)
     with np.errstate(over="ignore", invalid="ignore"):
-        ww = np.outer(av, av) * (
-            E["K11"]
-            + (n * n)[:, None] * E["K31"]
-            + 2 * np.outer(n, n) * E["K22"]
-            + (n * n)[None, :] * E["K13"]
-        )
+        if bisector is None:
+            rank2 = (
+                (n * n)[:, None] * E["K31"]
+                + 2 * np.outer(n, n) * E["K22"]
+                + (n * n)[None, :] * E["K13"]
+            )
+        else:
+            rank2 = 2 * np.abs(np.asarray(bisector, dtype=np.float64))
+        ww = np.outer(av, av) * (E["K11"] + rank2)
         wv = av[:, None] * (n[:, None] * E["K20"] + n[None, :] * E["K11"])
     B = np.block([[ww, wv], [wv.T, E["K00"]]])
     B = np.maximum(B, B.T)
@@ -195,7 +202,9 @@ def hessian_error(K, W, v, system: str = "float64") -> HessianError:
     """
     Wf, vf = _as_float(W), _as_float(v)
     absK = {name: _as_float(K[name]) for name in ("K00", "K11", "K20", "K22", "K31", "K13")}
-    scale = block_norm_bound(absK, Wf, vf)
+    # the ReLU family is assembled in its bisector form: its terms are those (no 1/sin)
+    bisector = _as_float(K["KB"]) if "KB" in K else None
+    scale = block_norm_bound(absK, Wf, vf, bisector)
     rounding = ROUNDING_FACTOR * unit_roundoff(system) * scale
     errors = getattr(K, "errors", None)
     if errors is None:
