@@ -1,101 +1,178 @@
-"""Which 2-D rule for smooth kernels: trapezoid versus Gauss-Hermite, measured.
+"""Kernels of smooth activations: cost of the adaptive quadrature, and what runs on it.
 
-For each activation and point (a, b, c), prints the largest error over the six kernels
-K_pq = E[sigma^(p)(u) sigma^(q)(w)] of both rules as the number of nodes per axis grows.
-References: erf against its closed form (independent of any quadrature); tanh against a
-25-digit mpmath nested tanh-sinh quadrature with --mpmath-reference (minutes), otherwise
-against the trapezoid rule at 801 nodes (which only shows self-convergence). Then the time
-of quadrature kernel matrices for h hidden units against the closed-form erf module.
+Run (several minutes; the machine should be quiet - under load the times are noisy and
+threaded BLAS collapses, which is why the evaluator runs BLAS on one thread):
 
-Run: python benchmarks/bench_quadrature.py [--h 20] [--mpmath-reference]
+    python benchmarks/bench_quadrature.py            # everything below
+    python benchmarks/bench_quadrature.py --quick    # small sizes, proves it runs
+
+Prints, measured in the same run:
+1. tanh kernel matrices ``kernel_matrices(K, W)`` at h = 20 and h = 200, W ~ N(0, s^2/d) for
+   weight scales s = 1, 4, 10: seconds, routes, largest error estimate (relative to each
+   entry's scale); d = h and d = h/10 (nearly parallel rows are likelier at small d and take
+   the 2-D rule: the stress case).
+2. The fixed 201 x 201 trapezoid rule symhess used before (re-implemented here) at h = 20:
+   its time and its largest error against the adaptive kernels, as a ratio of times.
+3. The training route (kernels/consistent.py) against the entry-wise evaluator per call.
+4. Wall time of the default ``symhess dynamics "tanh(z)" --d 4 --h 3`` (and of ``z + z**2/2``
+   for scale), and of ``symhess analyze`` with defaults for five smooth activations.
+5. mpmath kernels at 50 digits (python-flint arb) at d = h = 4.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import time
 
 import mpmath
-import sympy
+import numpy as np
 from _timing import best_of, machine
 
 import symhess
 from symhess.activation.evaluate import derivative_evaluator
-from symhess.activation.grammar import Z
-from symhess.curvature.matrices import kernel_matrices
-from symhess.kernels.quadrature import gaussian_kernels, quadrature_kernels
+from symhess.curvature import kernel_matrices
+from symhess.kernels.consistent import ConsistentRule
+from symhess.kernels.quadrature import describe_stats, quadrature_kernels
 from symhess.symbolic.names import KERNEL_NAMES, ORDERS
 
-ORDERS_TO_TRY = (40, 60, 80, 100, 150, 200, 300)
-POINTS = ((1.0, 1.44, 0.6), (4.0, 4.0, 2.0))
+
+def teacher(h, d, scale, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((h, d)) * scale / np.sqrt(d)
 
 
-def mpmath_tanh_reference(a, b, c, dps=25):
-    """Nested mpmath quadrature of the six tanh kernels (slow: minutes)."""
-    mpmath.mp.dps = dps
-
-    def d(p, z):
-        t = mpmath.tanh(z)
-        return [t, 1 - t * t, -2 * t * (1 - t * t), (1 - t * t) * (6 * t * t - 2)][p]
-
-    rho = mpmath.mpf(c) / mpmath.sqrt(mpmath.mpf(a) * b)
-    s = mpmath.sqrt(1 - rho**2)
-    phi = lambda x: mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
-    line = [-mpmath.inf, 0, mpmath.inf]
-    out = []
-    for name in KERNEL_NAMES:
-        p, q = ORDERS[name]
-
-        def outer(x, p=p, q=q):
-            inner = mpmath.quad(lambda y: phi(y) * d(q, mpmath.sqrt(b) * (rho * x + s * y)), line)
-            return phi(x) * d(p, mpmath.sqrt(a) * x) * inner
-
-        out.append(float(mpmath.quad(outer, line)))
+def old_fixed_rule(derivatives, a, b, c, order=201, half_width=12.0):
+    """The rule symhess shipped before: a 201 x 201 tensor trapezoid rule on [-12, 12]^2 in
+    (x, y), u = sqrt(a) x, w = sqrt(b) (rho x + sqrt(1 - rho^2) y)."""
+    x = np.linspace(-half_width, half_width, order)
+    wt = (x[1] - x[0]) * np.exp(-(x**2) / 2) / np.sqrt(2 * np.pi)
+    a, b, c = (np.ravel(t) for t in np.broadcast_arrays(a, b, c))
+    rho = np.clip(c / np.sqrt(a * b), -1, 1)
+    s = np.sqrt(1 - rho**2)
+    out = np.zeros((6, a.size))
+    chunk = max(1, 1_500_000 // order**2)
+    for start in range(0, a.size, chunk):
+        sl = slice(start, start + chunk)
+        fu = derivatives(np.sqrt(a[sl])[:, None] * x[None, :])
+        w = np.sqrt(b[sl])[:, None, None] * (
+            rho[sl, None, None] * x[None, :, None] + s[sl, None, None] * x[None, None, :]
+        )
+        inner = [g @ wt for g in derivatives(w)]
+        for k, name in enumerate(KERNEL_NAMES):
+            p, q = ORDERS[name]
+            out[k, sl] = (fu[p] * inner[q]) @ wt
     return out
 
 
-def convergence(name, ev, point, reference):
-    print(f"\n{name} at (a, b, c) = {point}: largest error over the six kernels")
-    print("  nodes   trapezoid   Gauss-Hermite")
-    for n in ORDERS_TO_TRY:
-        trap = gaussian_kernels(ev, *point, n)[:6]
-        gh = gaussian_kernels(ev, *point, n, rule="gauss-hermite")[:6]
-        e_t = max(abs(float(x) - r) for x, r in zip(trap, reference, strict=True))
-        e_g = max(abs(float(x) - r) for x, r in zip(gh, reference, strict=True))
-        print(f"  {n:5d}   {e_t:9.1e}   {e_g:9.1e}")
+def section_kernels(quick):
+    print("1. tanh kernel matrices (adaptive, tolerance 1e-12 of each entry's scale)")
+    K = quadrature_kernels("tanh(z)")
+    cases = [(20, 20), (20, 2), (200, 200), (200, 20)]
+    if quick:
+        cases = [(20, 20), (20, 2)]
+    print(f"   {'h':>4} {'d':>4} {'scale':>5} {'seconds':>9} {'estimate':>9}  routes")
+    for h, d in cases:
+        for scale in (1.0, 4.0, 10.0):
+            W = teacher(h, d, scale)
+            start = time.perf_counter()
+            M = kernel_matrices(K, W)
+            sec = time.perf_counter() - start
+            print(
+                f"   {h:>4} {d:>4} {scale:>5g} {sec:>9.3f} {M.error_estimate:>9.1e}  "
+                f"{describe_stats(M.stats)}",
+                flush=True,
+            )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--h", type=int, default=20, help="hidden units for the timing")
-    parser.add_argument("--mpmath-reference", action="store_true")
+def section_old_rule():
+    print("2. the fixed 201 x 201 rule (before) against the adaptive one, h = d = 20")
+    deriv = derivative_evaluator(symhess.parse_activation("tanh(z)").expr, 3)
+    K = quadrature_kernels("tanh(z)")
+    for scale in (1.0, 4.0):
+        W = teacher(20, 20, scale)
+        C = W @ W.T
+        a = np.diag(C)
+        new_t, _ = best_of(lambda W=W: kernel_matrices(K, W), 3)
+        M = kernel_matrices(K, W)
+        old_t, _ = best_of(lambda a=a, C=C: old_fixed_rule(deriv, a[:, None], a[None, :], C), 1)
+        old = old_fixed_rule(deriv, a[:, None], a[None, :], C).reshape(6, 20, 20)
+        err = max(
+            float(np.max(np.abs(old[k] - M[name]) / (np.abs(M[name]).max())))
+            for k, name in enumerate(KERNEL_NAMES)
+        )
+        print(
+            f"   scale {scale:g}: adaptive {new_t:.3f} s (estimate {M.error_estimate:.0e}); "
+            f"fixed rule {old_t:.3f} s, largest error {err:.1e} of max|K|; ratio "
+            f"{old_t / new_t:.1f}x",
+            flush=True,
+        )
+
+
+def section_training():
+    print("3. the training route: kernel matrices of 6 rows (d = 4), per call")
+    t = symhess.sample_teacher(4, 3, seed=0)
+    R = np.concatenate([t.W + 1e-3, t.W])
+    for source in ("tanh(z)", "gelu(z)", "sin(z)"):
+        K = symhess.resolve(source)
+        rule = ConsistentRule(K)
+        rule(R)
+        with rule.session():
+            consistent, _ = best_of(lambda rule=rule: [rule(R) for _ in range(200)], 3)
+        entry, _ = best_of(lambda K=K: [kernel_matrices(K, R) for _ in range(20)], 3)
+        print(
+            f"   {source:<9} consistent Mehler rule {consistent / 200 * 1e3:.2f} ms "
+            f"({rule.route}); entry-wise evaluator {entry / 20 * 1e3:.1f} ms; ratio "
+            f"{entry / 20 / (consistent / 200):.0f}x",
+            flush=True,
+        )
+
+
+def _command(argv):
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "symhess.cli", *argv], capture_output=True, text=True, check=False
+    )
+    return time.perf_counter() - start, done.returncode
+
+
+def section_commands(quick):
+    print("4. commands with defaults (wall time, interpreter start included)")
+    runs = [["dynamics", "tanh(z)", "--d", "4", "--h", "3"], ["dynamics", "z + z**2/2"]]
+    runs[1] += ["--d", "4", "--h", "3"]
+    if not quick:
+        for expr in ("tanh(z)", "sin(z)", "gelu(z)", "sigmoid(z)", "z + 0.1*tanh(z)"):
+            runs.append(["analyze", expr])
+    for argv in runs:
+        sec, code = _command(argv)
+        print(f"   symhess {' '.join(argv):<40} {sec:7.1f} s  exit {code}", flush=True)
+
+
+def section_mpmath():
+    print("5. mpmath kernels of tanh at 50 digits (arb), rational teacher d = h = 4")
+    t = symhess.rational_teacher(4, 4, seed=0)
+    K = quadrature_kernels("tanh(z)")
+    with mpmath.workdps(50):
+        W = np.vectorize(mpmath.mpf, otypes=[object])(t.W)
+        start = time.perf_counter()
+        M = kernel_matrices(K, W, system="mpmath")
+        sec = time.perf_counter() - start
+    print(f"   {sec:.2f} s, estimate {M.error_estimate:.1e}; {describe_stats(M.stats)}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
     args = parser.parse_args()
     print(machine())
-
-    erf = symhess.resolve("erf(z)")
-    ev_erf = derivative_evaluator(sympy.erf(Z), 3)
-    ev_tanh = derivative_evaluator(sympy.tanh(Z), 3)
-    for point in POINTS:
-        convergence("erf (reference: closed form)", ev_erf, point, [float(k) for k in erf(*point)])
-        if args.mpmath_reference:
-            ref, label = mpmath_tanh_reference(*point), "25-digit mpmath quadrature"
-        else:
-            ref, label = gaussian_kernels(ev_tanh, *point, 801)[:6], "trapezoid, 801 nodes"
-        convergence(f"tanh (reference: {label})", ev_tanh, point, [float(k) for k in ref])
-
-    t = symhess.sample_teacher(args.h, args.h, seed=0)
-    quad = quadrature_kernels("tanh(z)")
-    quad_erf = quadrature_kernels("erf(z)")
-    t_closed, _ = best_of(lambda: kernel_matrices(erf, t.W), repeat=5)
-    t_quad, _ = best_of(lambda: kernel_matrices(quad, t.W), repeat=1)
-    t_quad_erf, _ = best_of(lambda: kernel_matrices(quad_erf, t.W), repeat=1)
-    print(f"\nkernel matrices for h = {args.h} ({args.h**2} pairs), {quad.order} nodes per axis")
-    print(f"  erf closed form      {t_closed:9.4f} s")
-    print(f"  erf by quadrature    {t_quad_erf:9.4f} s  (ratio {t_quad_erf / t_closed:.0f})")
-    print(f"  tanh by quadrature   {t_quad:9.4f} s  (error estimate {quad.error_estimate:.1e})")
-    start = time.perf_counter()
-    symhess.hessian(quad, t.W, t.v)
-    print(f"  tanh Hessian, d = h = {args.h}: {time.perf_counter() - start:.3f} s")
+    print(f"load average {os.getloadavg()[0]:.2f} (noisy above ~1 on 2 cores)")
+    section_kernels(args.quick)
+    section_old_rule()
+    section_training()
+    section_commands(args.quick)
+    section_mpmath()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """The function table: every function symhess knows, in one place.
 
-* :data:`PRIMITIVES` - elementary functions with their SymPy class, numpy (float64) and
-  mpmath implementations. The numpy evaluator of activations (:mod:`.evaluate`), the
-  namespace of generated closed-form modules (:mod:`symhess.elementary`) and the code
-  printer (:mod:`symhess.codegen.printer`) all read them from here.
+* :data:`PRIMITIVES` - elementary functions with their SymPy class, numpy (float64), mpmath
+  and python-flint ``arb`` (ball arithmetic) implementations. The evaluators of activations
+  (:mod:`.evaluate`, numpy and arb), the namespace of generated closed-form modules
+  (:mod:`symhess.elementary`) and the code printer (:mod:`symhess.codegen.printer`) all
+  read them from here.
 * :data:`GRAMMAR` - the functions of one argument a user may write in an activation: most
   primitives, plus ``sigmoid`` and ``gelu``, built from primitives so that their derivatives
   stay stable, and the piecewise-linear ``relu`` and ``abs``;
@@ -45,6 +46,9 @@ class Primitive:
         float64 implementation, elementwise on arrays.
     mpmath : callable
         mpmath implementation at the current precision.
+    arb : callable
+        python-flint ``arb`` implementation (ball arithmetic at ``flint.ctx.prec``): the
+        high-precision quadrature of smooth activations evaluates activations with it.
     """
 
     name: str
@@ -52,19 +56,25 @@ class Primitive:
     sympy_class: type | None
     numpy: Callable
     mpmath: Callable
+    arb: Callable
+
+
+def _arb(method: str) -> Callable:
+    """``x -> x.method()`` for a python-flint ``arb`` (e.g. ``x.erf()``)."""
+    return lambda x: getattr(x, method)()
 
 
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p
     for p in (
-        Primitive("erf", sympy.erf, sympy.erf, scipy.special.erf, mpmath.erf),
-        Primitive("tanh", sympy.tanh, sympy.tanh, np.tanh, mpmath.tanh),
-        Primitive("sin", sympy.sin, sympy.sin, np.sin, mpmath.sin),
-        Primitive("cos", sympy.cos, sympy.cos, np.cos, mpmath.cos),
-        Primitive("exp", sympy.exp, sympy.exp, np.exp, mpmath.exp),
-        Primitive("sqrt", sympy.sqrt, None, np.sqrt, mpmath.sqrt),
-        Primitive("asin", sympy.asin, sympy.asin, np.arcsin, mpmath.asin),
-        Primitive("atan", sympy.atan, sympy.atan, np.arctan, mpmath.atan),
+        Primitive("erf", sympy.erf, sympy.erf, scipy.special.erf, mpmath.erf, _arb("erf")),
+        Primitive("tanh", sympy.tanh, sympy.tanh, np.tanh, mpmath.tanh, _arb("tanh")),
+        Primitive("sin", sympy.sin, sympy.sin, np.sin, mpmath.sin, _arb("sin")),
+        Primitive("cos", sympy.cos, sympy.cos, np.cos, mpmath.cos, _arb("cos")),
+        Primitive("exp", sympy.exp, sympy.exp, np.exp, mpmath.exp, _arb("exp")),
+        Primitive("sqrt", sympy.sqrt, None, np.sqrt, mpmath.sqrt, _arb("sqrt")),
+        Primitive("asin", sympy.asin, sympy.asin, np.arcsin, mpmath.asin, _arb("asin")),
+        Primitive("atan", sympy.atan, sympy.atan, np.arctan, mpmath.atan, _arb("atan")),
     )
 }
 """Elementary functions by name. ``asin`` and ``atan`` appear only in closed-form kernels,

@@ -6,6 +6,8 @@
 arithmetic (python-flint ``arb`` at ``flint.ctx.prec`` bits, set with :func:`arb_precision`):
 every number is an interval that provably contains the exact value; it exists for
 certificates (:mod:`symhess.rank.certify`) and only kernels that declare it evaluate in it.
+``arb`` balls are also a working arithmetic of the mpmath system (high-precision quadrature):
+:func:`to_arb` and :func:`arb_to_mpf` convert exactly.
 """
 
 from __future__ import annotations
@@ -72,8 +74,10 @@ def _rational(x) -> Fraction:
     if isinstance(x, (float, np.floating)):
         return Fraction(float(x))
     if isinstance(x, mpmath.mpf):
-        m, e = mpmath.mpf(x).man_exp
-        return Fraction(int(m)) * Fraction(2) ** int(e)
+        if not mpmath.isfinite(x):
+            raise SymhessError(f"{x} is not a finite number")
+        sign, man, exp, _ = x._mpf_  # mpf.man_exp drops the sign
+        return (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
     if hasattr(x, "p") and hasattr(x, "q"):
         return Fraction(int(x.p), int(x.q))
     raise SymhessError(f"cannot convert {x!r} to an exact rational")
@@ -122,3 +126,25 @@ def array(x, system: str) -> np.ndarray:
     for k, t in enumerate(arr.reshape(-1)):
         flat[k] = scalar(t, system)
     return out
+
+
+def to_arb(x) -> flint.arb:
+    """An exact python-flint ``arb`` (radius 0) from an mpf, int, Fraction, fmpq or float."""
+    if isinstance(x, mpmath.mpf):
+        if not mpmath.isfinite(x):
+            raise SymhessError(f"{x} is not a finite number")
+        sign, man, exp, _ = x._mpf_  # mpf.man_exp drops the sign
+        return (-1) ** sign * flint.arb(int(man)) * flint.arb(2) ** int(exp)
+    if isinstance(x, (float, np.floating)):
+        if not np.isfinite(x):
+            raise SymhessError(f"{x} is not a finite number")
+        m, e = np.frexp(float(x))
+        return flint.arb(int(m * 2**53)) * flint.arb(2) ** (int(e) - 53)
+    r = _rational(x)
+    return flint.arb(flint.fmpq(r.numerator, r.denominator))
+
+
+def arb_to_mpf(x: flint.arb) -> mpmath.mpf:
+    """The midpoint of an ``arb`` as an ``mpmath.mpf`` (exactly, at any precision)."""
+    man, exp = x.mid().man_exp()
+    return mpmath.mpf((int(man), int(exp)))

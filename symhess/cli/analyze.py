@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..report.analyze import analyze_report
-from .options import add_kernels_option, add_teacher_options, teacher_from
+from .options import add_kernels_option, add_teacher_options, kernels_from, teacher_from
 
 DEFAULT_ACTIVATION = "z + z**2/2"
 DEFAULT_D, DEFAULT_H = 6, 4
@@ -11,9 +11,11 @@ DEFAULT_D, DEFAULT_H = 6, 4
 
 def run(args) -> int:
     expr = args.expr if args.expr is not None else DEFAULT_ACTIVATION
+    kern = kernels_from(args, expr)
     teacher, origin = teacher_from(args, DEFAULT_D, DEFAULT_H)
-    print(analyze_report(expr, teacher, origin, kernel_dirs=args.kernels))
-    return 0
+    text, status = analyze_report(kern, teacher, origin, kernel_dirs=args.kernels)
+    print(text)
+    return status
 
 
 def register(sub) -> None:
@@ -22,5 +24,5 @@ def register(sub) -> None:
         "expr", nargs="?", metavar="EXPR", help=f"activation in z (default: {DEFAULT_ACTIVATION!r})"
     )
     add_teacher_options(p)
-    add_kernels_option(p)
+    add_kernels_option(p, tol=True)
     p.set_defaults(func=run)

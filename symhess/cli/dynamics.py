@@ -46,23 +46,22 @@ def register(sub) -> None:
     )
     p.add_argument("--plot", metavar="OUT.png", help="write the loss curves as PNG")
     p.add_argument("--force", action="store_true", help="overwrite an existing plot file")
-    add_kernels_option(p)
+    add_kernels_option(p, tol=True)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ..dynamics import experiment
     from ..errors import SymhessError
-    from ..kernels import resolve
     from ..report.figures import dynamics_lines
-    from .options import check_plot, teacher_from
+    from .options import check_plot, kernels_from, teacher_from
 
     if args.plot:
         check_plot(args.plot, args.force)
     if args.batch is not None and not args.sgd:
         raise SymhessError("--batch needs --sgd")
     batch = (args.batch or DEFAULT_BATCH) if args.sgd else None
-    kern = resolve(args.expr, args.kernels)
+    kern = kernels_from(args)
     teacher, origin = teacher_from(args)
     ex = experiment(
         kern,

@@ -6,24 +6,25 @@ import numpy as np
 
 from ..curvature import hessian
 from ..files import atomic_write
-from ..kernels import resolve
 from .options import (
     add_kernels_option,
     add_output_options,
     add_teacher_options,
     check_output,
+    kernels_from,
     teacher_from,
 )
 
 
 def run(args) -> int:
     check_output(args.out, args.force)
-    kern = resolve(args.expr, args.kernels)
+    kern = kernels_from(args)
     teacher, _ = teacher_from(args)
-    H = hessian(kern.activation, teacher.W, teacher.v, kernel_dirs=args.kernels)
+    H, error = hessian(kern, teacher.W, teacher.v, with_error=True)
     atomic_write(args.out, lambda f: np.save(f, H))
     P = H.shape[0]
     print(f"wrote {args.out}: {P} x {P} float64 Hessian (d = {teacher.d}, h = {teacher.h})")
+    print(error.describe())
     return 0
 
 
@@ -32,5 +33,5 @@ def register(sub) -> None:
     p.add_argument("expr", metavar="EXPR")
     add_teacher_options(p)
     add_output_options(p, "H.npy", "output file", required=True)
-    add_kernels_option(p)
+    add_kernels_option(p, tol=True)
     p.set_defaults(func=run)

@@ -13,6 +13,8 @@ import math
 from ..base.systems import MAX_PREC, MIN_PREC
 from ..errors import SymhessError
 from ..files import refuse_overwrite
+from ..kernels import Kernels, resolve
+from ..kernels.quadrature import DEFAULT_TOL, MIN_TOL, QuadratureKernels, quadrature_kernels
 from ..rank.measure import (
     DEFAULT_DPS,
     DEFAULT_PREC,
@@ -167,7 +169,10 @@ def add_method_options(p, default: str) -> None:
     )
 
 
-def add_kernels_option(p) -> None:
+def add_kernels_option(p, tol: bool = False) -> None:
+    """``--kernels DIR`` (and the quadrature ``--tol`` with ``tol=True``)."""
+    if tol:
+        add_tol_option(p)
     p.add_argument(
         "--kernels",
         action="append",
@@ -214,6 +219,33 @@ def add_engine_options(p, db_help: str) -> None:
         help="take the database over from a sweep recorded as running that cannot be checked "
         "(another host)",
     )
+
+
+def add_tol_option(p, default: float | None = None) -> None:
+    """``--tol``: the quadrature tolerance of smooth activations without closed forms."""
+    p.add_argument(
+        "--tol",
+        type=number("--tol", 0.0),
+        default=default,
+        metavar="TOL",
+        help=f"quadrature tolerance of each kernel entry relative to its scale, for smooth "
+        f"activations without closed forms (default {DEFAULT_TOL:g}, at least {MIN_TOL:g})",
+    )
+
+
+def kernels_from(args, expr=None) -> Kernels:
+    """The kernels of ``expr`` (default ``args.expr``) from the options ``--kernels`` and
+    ``--tol``; ``--tol`` is refused for kernels that are not quadrature (they are exact)."""
+    kern = resolve(args.expr if expr is None else expr, getattr(args, "kernels", None))
+    tol = getattr(args, "tol", None)
+    if tol is None:
+        return kern
+    if not isinstance(kern, QuadratureKernels):
+        raise SymhessError(
+            f"--tol sets the quadrature tolerance, but the kernels of "
+            f"{kern.activation.source!r} are exact up to rounding ({kern.origin})"
+        )
+    return quadrature_kernels(kern.activation.source, tol=tol)
 
 
 def add_dist_option(p, help_text: str = "distribution of the teacher weights (default: normal)"):

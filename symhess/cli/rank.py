@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from ..kernels import resolve
 from ..rank.measure import rank_report, rational_teacher
 from ..report.rank import report_json, report_lines
 from .options import (
     DEFAULT_SEED,
     add_kernels_option,
     add_method_options,
+    kernels_from,
     methods_of,
     positive,
     seed,
@@ -18,13 +18,21 @@ from .options import (
 
 
 def cmd_rank(args):
-    kern = resolve(args.expr, args.kernels)
+    kern = kernels_from(args)
     act = kern.activation
     methods = methods_of(args.method, kern)
     s = DEFAULT_SEED if args.seed is None else args.seed
     t = rational_teacher(args.d, args.h, s)
     report = rank_report(
-        kern, t.W, t.v, methods, dps=args.dps, prec=args.prec, kernel_dirs=args.kernels, seed=s
+        kern,
+        t.W,
+        t.v,
+        methods,
+        dps=args.dps,
+        prec=args.prec,
+        kernel_dirs=args.kernels,
+        seed=s,
+        optional=methods[1:] if args.method == "all" else (),
     )
     if args.json:
         print(json.dumps(report_json(report)))
@@ -66,5 +74,5 @@ def register(sub):
         '{method: bool}, "reference", "reference_rank", "agree", "predictions": {name: '
         '{"value", "kind", "holds"}}}',
     )
-    add_kernels_option(p)
+    add_kernels_option(p, tol=True)
     p.set_defaults(func=cmd_rank)

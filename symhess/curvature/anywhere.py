@@ -33,6 +33,7 @@ loss is not twice differentiable.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import mpmath
@@ -41,7 +42,9 @@ from scipy.sparse.linalg import LinearOperator
 
 from ..base import memory, systems
 from ..errors import SymhessError
+from ..kernels.consistent import ConsistentRule
 from ..kernels.relu import ReluKernels, ReluResidual
+from ..symbolic.names import KERNEL_NAMES
 from ..teacher import check_weights
 from .dense import assemble, check_memory
 from .matrices import extra_kernel_matrices, kernel_matrices
@@ -73,8 +76,16 @@ class _State:
     S: dict  # the six student-student kernel matrices (h, h), exactly symmetric
     T: dict  # the six student-teacher kernel matrices (h, h_t)
     system: str
-    kernel_error: float = 0.0
+    errors: dict = field(default_factory=dict)  # "S", "T", "K40": per-entry error estimates
     X: dict = field(default_factory=dict)  # cross kernels on all rows (h, h + h_t), lazy
+
+    @property
+    def kernel_error(self) -> float:
+        """Largest estimated absolute error of any kernel entry (0 for exact kernels)."""
+        return max(
+            (float(np.max(e, initial=0.0)) for m in self.errors.values() for e in m.values()),
+            default=0.0,
+        )
 
     @property
     def U(self) -> np.ndarray:
@@ -140,6 +151,11 @@ class Landscape:
         self._cache: tuple | None = None
         self._teacher: dict = {}
         self.last_kernel_error = 0.0
+        # float64 loss and gradient: one consistent rule over the stacked rows [W; W_t] (for
+        # quadrature kernels one Mehler rule for every entry, so that the loss's terms cancel
+        # consistently); the ReLU family's vector route is accurate as it is.
+        self.rule = None if self.relu else ConsistentRule(self.kernels)
+        self._last: tuple | None = None
 
     # ------------------------------------------------------------------ input
     def check(self, W, v) -> tuple[np.ndarray, np.ndarray]:
@@ -217,11 +233,14 @@ class Landscape:
         Wn, vn = systems.array(W, system), systems.array(v, system)
         Wt, vt = self._teacher_arrays(system)
         S = kernel_matrices(self.kernels, Wn, system=system)
-        err = self._kernel_error()
         T = kernel_matrices(self.kernels, Wn, Wt, system=system)
-        err = max(err, self._kernel_error())
-        state = _State(Wn, vn, Wt, vt, S, T, system, err)
-        self.last_kernel_error = err
+        errors = {
+            name: m.errors
+            for name, m in (("S", S), ("T", T))
+            if getattr(m, "errors", None) is not None
+        }
+        state = _State(Wn, vn, Wt, vt, S, T, system, errors)
+        self.last_kernel_error = state.kernel_error
         self._cache = (key, state)
         return state
 
@@ -232,13 +251,6 @@ class Landscape:
                 systems.array(self.W_t, system),
                 systems.array(self.v_t, system),
             )
-        return self._teacher[key]
-
-    def _teacher_k00(self, system: str) -> np.ndarray:
-        key = ("K00", system, mpmath.mp.dps)
-        if key not in self._teacher:
-            Wt, _ = self._teacher_arrays(system)
-            self._teacher[key] = kernel_matrices(self.kernels, Wt, system=system)["K00"]
         return self._teacher[key]
 
     def _with_extra(self, st: _State) -> _State:
@@ -256,18 +268,67 @@ class Landscape:
                 st.X["relu"] = ReluResidual(pairs, st.U, st.c, st.v, beta, st.system)
             return st
         if "K40" not in st.X:
-            st.X.update(extra_kernel_matrices(self.kernels, st.W, st.U, system=st.system))
-            st.kernel_error = max(st.kernel_error, self._kernel_error())
+            extra = extra_kernel_matrices(self.kernels, st.W, st.U, system=st.system)
+            st.X.update(extra)
+            if extra.errors is not None:
+                st.errors["K40"] = extra.errors
             self.last_kernel_error = st.kernel_error
         return st
 
-    def _kernel_error(self) -> float:
-        """The quadrature error estimate of the last kernel evaluation (0 for exact kernels)."""
-        return float(getattr(self.kernels, "error_estimate", None) or 0.0)
-
     # ------------------------------------------------------------------ loss and gradient
+    def session(self):
+        """A block of many float64 evaluations (a training run, a flow): see
+        :meth:`symhess.kernels.consistent.ConsistentRule.session`."""
+        return self.rule.session() if self.rule is not None else contextlib.nullcontext()
+
+    @property
+    def route(self) -> str:
+        """How the kernels of the last float64 loss and gradient were computed."""
+        return self.rule.route if self.rule is not None else self.kernels.origin
+
+    def _stacked(self, W, v) -> dict:
+        """Kernels of the stacked rows ``R = [W; W_t]`` (float64) with ``u = [v; -v_t]``:
+        ``K00`` of shape (n, n), ``K11, K20`` with at least the student's ``h`` rows, and
+        their errors (or ``None``); ``n = h + h_t``."""
+        W, v = self.check(W, v)
+        W, v = np.asarray(W, dtype=np.float64), np.asarray(v, dtype=np.float64)
+        key = (W.shape, W.tobytes(), v.tobytes())
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        R = np.concatenate([W, self.W_t.astype(np.float64)])
+        u = np.concatenate([v, -self.v_t.astype(np.float64)])
+        if self.rule is not None:
+            with np.errstate(over="ignore", invalid="ignore"):  # the kernels name overflow
+                K, errors = self.rule(R)
+        else:  # the ReLU family: from the vectors (student rows against all rows)
+            st = self._state(W, v, "float64")
+            Ktt = self._teacher_kernels("float64")["K00"]
+            top = np.concatenate([st.S["K00"], st.T["K00"]], axis=1)
+            bottom = np.concatenate([st.T["K00"].T, Ktt], axis=1)
+            # K11, K20 only for the student's rows: the gradient needs no more
+            K = {
+                "K00": np.concatenate([top, bottom]),
+                "K11": st.cross("K11"),
+                "K20": st.cross("K20"),
+            }
+            errors = None
+        out = {"W": W, "v": v, "R": R, "u": u, "K": K, "errors": errors}
+        self._last = (key, out)
+        return out
+
+    def _teacher_kernels(self, system: str) -> dict:
+        key = ("kernels", system, mpmath.mp.dps)
+        if key not in self._teacher:
+            Wt, _ = self._teacher_arrays(system)
+            self._teacher[key] = kernel_matrices(self.kernels, Wt, system=system)
+        return self._teacher[key]
+
     def loss(self, W, v, *, system: str = "float64"):
         """``L(W, v) = 1/2 E[(f - f_t)^2]``: a float, or a number of ``system``.
+
+        In float64 from one evaluation over the stacked rows (:meth:`value_and_gradient`),
+        in other systems from the kernel matrices of the student against itself and the
+        teacher.
 
         Parameters
         ----------
@@ -275,25 +336,21 @@ class Landscape:
         v : array_like, shape (h_s,)
         system : {"float64", "mpmath", "fraction", "fmpq"}
         """
+        if system == "float64":
+            return self.value_and_gradient(W, v)[0]
         st = self._state(W, v, system)
-        Ktt = self._teacher_k00(system)
-        value = (
+        Ktt = self._teacher_kernels(system)["K00"]
+        return (
             st.v.dot(st.S["K00"]).dot(st.v)
             - 2 * st.v.dot(st.T["K00"]).dot(st.vt)
             + st.vt.dot(Ktt).dot(st.vt)
         ) / 2
-        return float(value) if system == "float64" else value
 
     def loss_floor(self, W, v) -> float:
-        """``eps`` times the summed magnitude of the loss's three cancelling terms: values of
-        ``L`` below a few hundred times this are float64 rounding noise."""
-        st = self._state(W, v, "float64")
-        av, avt = np.abs(st.v), np.abs(st.vt)
-        Ktt = np.abs(self._teacher_k00("float64"))
-        return float(
-            EPS
-            * (av @ np.abs(st.S["K00"]) @ av + 2 * av @ np.abs(st.T["K00"]) @ avt + avt @ Ktt @ avt)
-        )
+        """``eps`` times the summed magnitude of the loss's cancelling terms (plus the kernels'
+        own error when they could not be evaluated by one consistent rule): values of ``L``
+        below a few hundred times this are noise."""
+        return self.value_and_gradient(W, v)[3]
 
     def _rho(self, st: _State) -> np.ndarray:
         """``rho_i = E[r sigma'(z_i) x]``, shape (h, d)."""
@@ -306,6 +363,9 @@ class Landscape:
 
     def gradient(self, W, v, *, system: str = "float64") -> np.ndarray:
         """``dL/dtheta``, shape ``(h_s d + h_s,)``: ``W`` row-major, then ``v``."""
+        if system == "float64":
+            _, gW, gv, _ = self.value_and_gradient(W, v)
+            return np.concatenate([gW.reshape(-1), gv])
         st = self._state(W, v, system)
         gW = st.v[:, None] * self._rho(st)
         gv = st.S["K00"].dot(st.v) - st.T["K00"].dot(st.vt)
@@ -314,34 +374,45 @@ class Landscape:
     def value_and_gradient(self, W, v) -> tuple[float, np.ndarray, np.ndarray, float]:
         """``(L, dL/dW, dL/dv, floor)`` in float64 from one kernel evaluation.
 
+        With ``R = [W; W_t]``, ``u = [v; -v_t]`` and the kernels of the stacked rows
+        (:class:`~symhess.kernels.consistent.ConsistentRule`)::
+
+            L = 1/2 u^T K00 u,   dL/dv = (K00 u)[:h],
+            dL/dW = v_i ((K20 u)_i w_i + sum_m u_m K11[i, m] r_m)
+
         Returns
         -------
         L : float
         gW : ndarray, shape (h_s, d)
         gv : ndarray, shape (h_s,)
         floor : float
-            :meth:`loss_floor`.
+            ``eps`` times the summed magnitude of the cancelling terms, plus the kernels'
+            errors when the rule could not serve every entry consistently.
         """
-        L = self.loss(W, v)
-        g = self.gradient(W, v)
-        h = np.asarray(W).shape[0]
-        return L, g[: h * self.d].reshape(h, self.d), g[h * self.d :], self.loss_floor(W, v)
+        ev = self._stacked(W, v)
+        W, v, R, u, K, errors = ev["W"], ev["v"], ev["R"], ev["u"], ev["K"], ev["errors"]
+        h = W.shape[0]
+        Ku = K["K00"] @ u
+        loss = 0.5 * (u @ Ku)
+        gv = Ku[:h]
+        gW = v[:, None] * ((K["K20"][:h] @ u)[:, None] * W + (K["K11"][:h] * u[None, :]) @ R)
+        au = np.abs(u)
+        floor = EPS * (au @ np.abs(K["K00"]) @ au)
+        if errors is not None and not self.route.startswith("one Mehler"):
+            floor += au @ errors["K00"] @ au
+        return float(loss), gW, gv, float(floor)
 
     def gradient_floor(self, W, v) -> float:
         """``eps`` times the 2-norm of the gradient formula with every term by its magnitude:
         ``|grad L|`` below a few times this is rounding noise."""
-        st = self._state(W, v, "float64")
-        av, avt = np.abs(st.v), np.abs(st.vt)
-        aW, aWt = np.abs(st.W), np.abs(st.Wt)
-        S = {k: np.abs(x) for k, x in st.S.items()}
-        T = {k: np.abs(x) for k, x in st.T.items()}
-        rho = (
-            (S["K20"] @ av + T["K20"] @ avt)[:, None] * aW
-            + (S["K11"] * av[None, :]) @ aW
-            + (T["K11"] * avt[None, :]) @ aWt
-        )
-        gW = av[:, None] * rho
-        gv = S["K00"] @ av + T["K00"] @ avt
+        ev = self._stacked(W, v)
+        W, v, R, u, K = ev["W"], ev["v"], ev["R"], ev["u"], ev["K"]
+        h = W.shape[0]
+        au, aR = np.abs(u), np.abs(R)
+        K = {n: np.abs(K[n][:h]) for n in ("K00", "K11", "K20")}
+        rho = (K["K20"] @ au)[:, None] * np.abs(W) + (K["K11"] * au[None, :]) @ aR
+        gW = np.abs(v)[:, None] * rho
+        gv = K["K00"] @ au
         return float(EPS * np.sqrt(np.sum(gW**2) + np.sum(gv**2)))
 
     # ------------------------------------------------------------------ Hessian
@@ -433,24 +504,29 @@ class Landscape:
         return LandscapeOperator(st, self._rho(st), part)
 
     def hessian_error(self, W, v) -> float:
-        """A bound on ``max |H_ab|``'s error from the kernels' error estimate (quadrature),
+        """A bound on ``max |H_ab|``'s error from the kernels' error estimates (quadrature),
         else 0.
 
         Every entry of ``H`` is a linear combination of kernel values; replacing each kernel
-        by its error bound and each coefficient by its magnitude bounds the entry's error.
+        entry by its error estimate and each coefficient by its magnitude bounds the entry's
+        error.
         """
         if self.relu:  # closed forms from the vectors: rounding only
             self.check(W, v)
             return 0.0
         st = self._with_extra(self._state(W, v, "float64"))
-        eps_k = st.kernel_error
-        if eps_k == 0:
+        if not st.errors:
             return 0.0
-        S = {k: np.full_like(x, eps_k) for k, x in st.S.items()}
-        T = {k: np.full_like(x, eps_k) for k, x in st.T.items()}
+
+        def bound_of(which, like):
+            E = st.errors.get(which)
+            return {k: (E[k] if E is not None else np.zeros_like(x)) for k, x in like.items()}
+
+        S = bound_of("S", {k: st.S[k] for k in KERNEL_NAMES})
+        T = bound_of("T", {k: st.T[k] for k in KERNEL_NAMES})
         # Magnitudes everywhere: c = [|v|; |v_t|] (v_t enters with a minus sign), U = |U|.
         bound = _State(np.abs(st.W), np.abs(st.v), np.abs(st.Wt), -np.abs(st.vt), S, T, "float64")
-        bound.X["K40"] = np.full_like(st.X["K40"], eps_k)
+        bound.X["K40"] = bound_of("K40", {"K40": st.X["K40"]})["K40"]
         G = assemble(S, bound.W, bound.v)
         blocks, rho = self._residual_blocks(bound)
         return float(np.max(np.abs(G)) + max(np.max(np.abs(blocks)), np.max(np.abs(rho))))

@@ -45,6 +45,7 @@ from ..base import memory, progress, systems
 from ..errors import SymhessError
 from ..kernels import resolve
 from ..teacher import check_weights
+from .accuracy import HessianError, hessian_error
 from .matrices import kernel_matrices
 
 DENSE_COPIES = 1.1
@@ -59,7 +60,8 @@ def hessian(
     system: str = "float64",
     kernel_dirs=None,
     show_progress: bool | None = None,
-) -> np.ndarray:
+    with_error: bool = False,
+) -> np.ndarray | tuple[np.ndarray, HessianError]:
     """The Hessian of the generalization error at the teacher-student optimum.
 
     Parameters
@@ -77,11 +79,19 @@ def hessian(
         Extra folders with generated kernel modules.
     show_progress : bool, optional
         Progress bars of long kernel evaluations (quadrature); ``None``: only on a terminal.
+    with_error : bool
+        Also return how far ``H`` may be from the true Hessian.
 
     Returns
     -------
-    ndarray, shape (P, P), P = h d + h
+    H : ndarray, shape (P, P), P = h d + h
         float64, or an object array of the chosen system's numbers. Exactly symmetric.
+    error : HessianError
+        Only with ``with_error=True``: a bound on ``||H - H_true||_2`` from the kernels'
+        error estimates (quadrature; every kernel entry to its tolerance or refused) and the
+        rounding of the Stein terms in ``system`` (see :mod:`symhess.curvature.accuracy`).
+        Eigenvalues of ``H`` lie within ``error.bound`` of the true ones, plus the
+        eigensolver's ``P eps ||H||``.
     """
     systems.check_system(system)
     kernels = resolve(activation, kernel_dirs)
@@ -100,7 +110,33 @@ def hessian(
             f"(largest |W| = {np.max(np.abs(W)):.3g}, |v| = {np.max(np.abs(v)):.3g}); "
             "rescale them, or use the mpmath system"
         )
+    error = hessian_error(K, W, v, system)
+    check_digits(H, error, kernels.activation.source)
+    if with_error:
+        return H, error
     return H
+
+
+def check_digits(H: np.ndarray, error: HessianError, source: str) -> None:
+    """Refuse a Hessian whose error bound exceeds its own size: not one digit is right.
+
+    ``||H||_F >= ||H||_2``, so a bound above it guarantees no digit (this is what
+    ``erf(1e10*z)`` does in float64: its Stein terms of order ``alpha^3`` cancel to entries of
+    order ``alpha``, and the rounding of the terms is larger than the result).
+    """
+    if error.bound == 0.0:
+        return
+    if H.dtype == object:
+        size = float(np.sqrt(sum(float(abs(x)) ** 2 for x in H.ravel())))
+    else:
+        size = float(np.linalg.norm(H))
+    if error.bound >= size:
+        raise SymhessError(
+            f"the {error.system} Hessian of {source!r} keeps no correct digit at these "
+            f"weights: its error bound {error.bound:.1e} exceeds its size {size:.1e} (the "
+            f"Stein terms, up to {error.scale:.1e}, cancel); use smaller weights or more "
+            "digits (system='mpmath')"
+        )
 
 
 def dense_bytes(h: int, d: int, copies: float = DENSE_COPIES) -> float:

@@ -3,6 +3,9 @@
 :func:`kernel_matrices` evaluates them at once; :func:`kernel_matrices_bounded` in row blocks
 when the kernel modules' intermediates for all ``h^2`` pairs would take too much memory;
 :func:`diagonal_kernels` only on the diagonal ``a = b = c = |w_i|^2`` (``O(h d)``).
+
+The matrices come as :class:`KernelMatrices`: a dict ``name -> (h, h2) array`` that also
+carries the kernels' error estimates (quadrature) or ``None`` (exact kernels).
 """
 
 from __future__ import annotations
@@ -13,6 +16,55 @@ from ..base import memory
 from ..kernels import Kernels
 from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES
 
+
+class KernelMatrices(dict):
+    """Kernel matrices ``{name: ndarray (h, h2)}``, with their error estimates.
+
+    A plain dict of the values (so that code indexing ``K["K11"]`` keeps working), plus:
+
+    Attributes
+    ----------
+    errors : dict of str to ndarray (h, h2), or None
+        Estimated absolute error of every entry; ``None`` for kernels exact up to the
+        rounding of their number system (polynomials, closed forms).
+    tol : float or None
+        The tolerance the quadrature held each entry to, relative to its scale.
+    error_estimate : float
+        Largest relative error estimate over the matrices (0 for exact kernels).
+    stats : dict
+        How the entries were computed (quadrature routes), see
+        :func:`symhess.kernels.quadrature.describe_stats`.
+    """
+
+    def __init__(self, values=(), errors=None, tol=None, error_estimate=0.0, stats=None):
+        super().__init__(values)
+        self.errors = errors
+        self.tol = tol
+        self.error_estimate = float(error_estimate)
+        self.stats = stats or {}
+
+    @property
+    def exact(self) -> bool:
+        return self.errors is None
+
+
+def _full(x, shape):
+    """``x`` as an array of ``shape`` (a kernel constant in some argument comes back with
+    fewer dimensions)."""
+    x = np.asarray(x)
+    return x if x.shape == shape else np.broadcast_to(x, shape).copy()
+
+
+def _symmetrised_errors(E: dict) -> dict:
+    """Errors of the symmetrised matrices: an average of two entries is within the larger
+    of their two estimates; ``K13 = K31^T`` carries ``E31^T``."""
+    out = {name: np.asarray(e, dtype=np.float64) for name, e in E.items()}
+    for name in _SYMMETRIC:
+        out[name] = np.maximum(out[name], out[name].T)
+    out["K13"] = np.ascontiguousarray(out["K31"].T)
+    return out
+
+
 # Peak h x h arrays while the generated kernel modules run: their common subexpressions are
 # all alive at the end (measured 9 for sigma = z and 121 for a degree-8 polynomial).
 KERNEL_EVAL_MATRICES = 130
@@ -22,7 +74,7 @@ _SYMMETRIC = ("K00", "K11", "K22")
 
 def kernel_matrices(
     kernels: Kernels, W: np.ndarray, U: np.ndarray | None = None, *, system: str = "float64"
-) -> dict[str, np.ndarray]:
+) -> KernelMatrices:
     """``K_pq[i, k] = K_pq(|w_i|^2, |u_k|^2, w_i . u_k)`` for rows ``w_i`` of W, ``u_k`` of U.
 
     Parameters
@@ -38,13 +90,15 @@ def kernel_matrices(
 
     Returns
     -------
-    dict of str to ndarray, each of shape (h, h2)
-        Keyed by :data:`symhess.symbolic.names.KERNEL_NAMES`. For ``U is None`` the matrices are
-        made exactly symmetric where the kernel is (``K00, K11, K22``) and ``K13 = K31.T``:
+    KernelMatrices
+        A dict of str to ndarray, each of shape (h, h2), with the error estimates; keyed by
+        :data:`symhess.symbolic.names.KERNEL_NAMES`. For ``U is None`` the matrices are made
+        exactly symmetric where the kernel is (``K00, K11, K22``) and ``K13 = K31.T``:
         the maths says so, and exact symmetry of the Hessian depends on it. Kernels with a
         vector route (:meth:`~symhess.kernels.Kernels.pair_matrices`, the ReLU family) return
         its matrices instead: the six kernels, already exactly symmetric, plus ``KB`` and the
-        pair geometry that the bisector form of the Hessian is assembled from.
+        pair geometry that the bisector form of the Hessian is assembled from (exact kernels:
+        no errors).
     """
     vectors = kernels.pair_matrices(W, U, system)
     if vectors is not None:
@@ -58,18 +112,25 @@ def kernel_matrices(
     if same:
         C = (C + C.T) / 2
         C[np.diag_indices_from(C)] = a[:, 0]
-    out = dict(zip(KERNEL_NAMES, kernels(a, b, C, system), strict=True))
+    result = kernels.evaluate(a, b, C, system)
+    shape = (W.shape[0], U.shape[0])
+    out = {n: _full(x, shape) for n, x in zip(KERNEL_NAMES, result.values, strict=True)}
+    errors = None
+    if result.errors is not None:
+        errors = {n: _full(e, shape) for n, e in zip(KERNEL_NAMES, result.errors, strict=True)}
     if same:
         for name in _SYMMETRIC:
             K = out[name]
             out[name] = (K + K.T) / 2
         out["K13"] = np.ascontiguousarray(out["K31"].T)
-    return out
+        if errors is not None:
+            errors = _symmetrised_errors(errors)
+    return KernelMatrices(out, errors, result.tol, result.error_estimate, result.stats)
 
 
 def extra_kernel_matrices(
     kernels: Kernels, W: np.ndarray, U: np.ndarray, *, system: str = "float64", names=EXTRA_NAMES
-) -> dict[str, np.ndarray]:
+) -> KernelMatrices:
     """Kernels beyond the six (``K40``) on all pairs ``(w_i, u_m)``, where ``U`` starts with
     the rows of ``W`` (``U = [W; W_teacher]``).
 
@@ -78,19 +139,27 @@ def extra_kernel_matrices(
 
     Returns
     -------
-    dict of str to ndarray, each of shape (h, len(U))
+    KernelMatrices
+        Each of shape (h, len(U)), with the error estimates of quadrature kernels.
     """
     h = W.shape[0]
-    a = np.array([w.dot(w) for w in W], dtype=W.dtype)
-    b = np.concatenate([a, np.array([u.dot(u) for u in U[h:]], dtype=U.dtype)])
-    C = W.dot(U.T)
+    with np.errstate(over="ignore", invalid="ignore"):  # the kernels refuse non-finite input
+        a = np.array([w.dot(w) for w in W], dtype=W.dtype)
+        b = np.concatenate([a, np.array([u.dot(u) for u in U[h:]], dtype=U.dtype)])
+        C = W.dot(U.T)
     C[np.arange(h), np.arange(h)] = a
-    return kernels.extra(a[:, None], b[None, :], C, system, names)
+    result = kernels.evaluate_extra(a[:, None], b[None, :], C, system, names)
+    shape = (h, U.shape[0])
+    out = {n: _full(x, shape) for n, x in zip(names, result.values, strict=True)}
+    errors = None
+    if result.errors is not None:
+        errors = {n: _full(e, shape) for n, e in zip(names, result.errors, strict=True)}
+    return KernelMatrices(out, errors, result.tol, result.error_estimate, result.stats)
 
 
 def kernel_matrices_bounded(
     kernels: Kernels, W: np.ndarray, reserved: float = 0.0
-) -> dict[str, np.ndarray]:
+) -> KernelMatrices:
     """:func:`kernel_matrices` of ``W`` with ``W``, in row blocks if the kernel module's
     intermediates for all ``h^2`` pairs at once would take too much memory.
 
@@ -109,24 +178,56 @@ def kernel_matrices_bounded(
         return kernel_matrices(kernels, W)
     a = np.einsum("ij,ij->i", W, W)
     out = {name: np.empty((h, h)) for name in KERNEL_NAMES}
+    errors = None
+    worst, stats = 0.0, {}
     for start in range(0, h, rows):
         block = slice(start, min(h, start + rows))
         C = W[block] @ W.T
         local = np.arange(block.stop - block.start)
         C[local, local + start] = a[block]
-        values = kernels(a[block, None], a[None, :], C, "float64")
-        for name, value in zip(out, values, strict=True):
+        result = kernels.evaluate(a[block, None], a[None, :], C, "float64")
+        for name, value in zip(out, result.values, strict=True):
             out[name][block] = value
+        if result.errors is not None:
+            if errors is None:
+                errors = {name: np.empty((h, h)) for name in KERNEL_NAMES}
+            for name, e in zip(errors, result.errors, strict=True):
+                errors[name][block] = e
+            worst = max(worst, result.error_estimate)
+            stats = _merge_stats(stats, result.stats)
     for name in ("K00", "K11", "K22"):
         K = out[name]
         K += K.T
         K *= 0.5
     out["K13"] = np.ascontiguousarray(out["K31"].T)
-    return out
+    if errors is not None:
+        errors = _symmetrised_errors(errors)
+    return KernelMatrices(out, errors, getattr(kernels, "tol", None), worst, stats)
 
 
-def diagonal_kernels(kernels: Kernels, W: np.ndarray) -> dict[str, np.ndarray]:
+def _merge_stats(total: dict, part: dict) -> dict:
+    """Route counts of row blocks added up (largest nodes and orders kept)."""
+    if not total:
+        return {k: (dict(v) if isinstance(v, dict) else v) for k, v in part.items()}
+    for key, value in part.items():
+        if key in ("entries", "diagonal", "bivariate"):
+            total[key] = total.get(key, 0) + value
+        elif key == "mehler_terms":
+            for n, count in value.items():
+                total[key][n] = total[key].get(n, 0) + count
+        elif key in ("hermite_order", "bivariate_nodes_max", "units"):
+            total[key] = max(total.get(key, 0), value)
+        elif key == "unit_rule" and value["nodes"] > total[key]["nodes"]:
+            total[key] = dict(value)
+    return total
+
+
+def diagonal_kernels(kernels: Kernels, W: np.ndarray) -> KernelMatrices:
     """The kernels at ``a = b = c = |w_i|^2``: the diagonals of the kernel matrices, ``O(h d)``."""
     a = np.einsum("ij,ij->i", W, W)
-    values = kernels(a, a, a, "float64")
-    return dict(zip(KERNEL_NAMES, values, strict=True))
+    result = kernels.evaluate(a, a, a, "float64")
+    errors = None
+    if result.errors is not None:
+        errors = dict(zip(KERNEL_NAMES, result.errors, strict=True))
+    values = dict(zip(KERNEL_NAMES, result.values, strict=True))
+    return KernelMatrices(values, errors, result.tol, result.error_estimate, result.stats)

@@ -41,6 +41,7 @@ from ..errors import SymhessError
 from ..kernels import resolve
 from ..symbolic.names import KERNEL_NAMES
 from ..teacher import check_weights
+from .accuracy import HessianError, hessian_error
 from .matrices import diagonal_kernels, kernel_matrices_bounded
 
 # Bytes of scratch a block of vectors may use; larger blocks are done in slices.
@@ -70,7 +71,8 @@ def operator(
     -------
     HessianOperator
         Shape ``(P, P)``, ``P = h d + h``, float64; ``matvec``/``matmat`` cost ``O(h^2 d)`` per
-        vector.
+        vector. Its :attr:`~HessianOperator.error` bounds ``||H - H_true||_2`` (kernel
+        error estimates and rounding, as for ``hessian(..., with_error=True)``).
 
     Raises
     ------
@@ -85,7 +87,7 @@ def operator(
     check_operator_memory(h, d)
     with progress.scope(show_progress):
         K = kernel_matrices_bounded(kernels, W, reserved=operator_bytes(h, d))
-    return HessianOperator(K, W, v)
+    return HessianOperator(K, W, v, error=hessian_error(K, W, v))
 
 
 def operator_bytes(h: int, d: int) -> int:
@@ -163,9 +165,18 @@ class HessianOperator(LinearOperator):
     h, d, P : int
     products : int
         Vectors multiplied so far (a block of ``m`` counts ``m``).
+    error : HessianError or None
+        A bound on ``||H - H_true||_2`` (kernel error estimates and rounding); set by
+        :func:`operator`.
     """
 
-    def __init__(self, K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray):
+    def __init__(
+        self,
+        K: dict[str, np.ndarray],
+        W: np.ndarray,
+        v: np.ndarray,
+        error: HessianError | None = None,
+    ):
         W = np.ascontiguousarray(W, dtype=np.float64)
         v = np.ascontiguousarray(v, dtype=np.float64)
         h, d = W.shape
@@ -175,6 +186,7 @@ class HessianOperator(LinearOperator):
         self.W, self.v = W, v
         self._diag = {name: np.diagonal(K[name]).copy() for name in KERNEL_NAMES}
         self.products = 0
+        self.error = error
         vv = np.multiply.outer(v, v)
         self._A = vv * K["K11"]
         self._K20 = np.ascontiguousarray(K["K20"])

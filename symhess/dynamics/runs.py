@@ -7,12 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..base.progress import progress
+from ..curvature.accuracy import noise as eigenvalue_noise
 from ..curvature.dense import hessian
 from ..errors import SymhessError
 from ..kernels import Kernels
 from ..spectra.pooled import teacher_eigenvalues
 from ..spectra.summary import dense_spectrum_fits
-from ..spectra.zeros import drop_zeros, zero_tolerance
+from ..spectra.zeros import drop_zeros
 from ..teacher import Teacher, check_size
 from .loss import PopulationLoss
 from .theory import RateFit, asymptotic_start, late_rate, linearised_loss, predicted_loss
@@ -51,6 +52,9 @@ class Experiment:
         of :attr:`eigenvalues`; ``s^2`` each when the eigenvectors were not computed.
     weights_measured : bool
         Whether :attr:`weights` come from the runs' own perturbations.
+    route : str or None
+        How the loss's kernels were evaluated, for quadrature kernels (see
+        :class:`~symhess.kernels.consistent.ConsistentRule`); ``None`` for exact kernels.
     """
 
     eigenvalues: np.ndarray
@@ -65,6 +69,7 @@ class Experiment:
     floor: np.ndarray
     weights: np.ndarray
     weights_measured: bool = False
+    route: str | None = None
 
     @property
     def method(self) -> str:
@@ -197,8 +202,9 @@ def experiment(
     """
     vectors = None
     if eigenvalues is None and dense_spectrum_fits(teacher.h, teacher.d):
-        all_lam, all_vectors = np.linalg.eigh(hessian(kernels, teacher.W, teacher.v))
-        nonzero = np.abs(all_lam) > zero_tolerance(all_lam)
+        H, error = hessian(kernels, teacher.W, teacher.v, with_error=True)
+        all_lam, all_vectors = np.linalg.eigh(H)
+        nonzero = np.abs(all_lam) > eigenvalue_noise(error, all_lam.size, np.max(np.abs(all_lam)))
         lam, vectors = all_lam[nonzero], all_vectors[:, nonzero]
     else:
         if eigenvalues is None:
@@ -262,4 +268,5 @@ def experiment(
         floor=np.max([tr.floor for tr in trajectories], axis=0),
         weights=weights,
         weights_measured=vectors is not None,
+        route=None if loss.tol is None else f"{loss.route}, each entry to {loss.tol:.0e}",
     )

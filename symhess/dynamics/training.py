@@ -86,17 +86,18 @@ def gradient_descent(
         unit="step",
         show=show_progress,
     )
-    for n in bar:
-        value, gW, gv, floor = loss.value_and_gradient(W, v)
-        if not np.isfinite(value):
-            raise SymhessError(f"gradient descent diverged at step {n}; use a smaller lr")
-        if n % record_every == 0 or n == steps:
-            ts.append(n * lr)
-            ls.append(value)
-            fs.append(floor)
-        if n < steps:
-            W = W - lr * gW
-            v = v - lr * gv
+    with loss.session():
+        for n in bar:
+            value, gW, gv, floor = loss.value_and_gradient(W, v)
+            if not np.isfinite(value):
+                raise SymhessError(f"gradient descent diverged at step {n}; use a smaller lr")
+            if n % record_every == 0 or n == steps:
+                ts.append(n * lr)
+                ls.append(value)
+                fs.append(floor)
+            if n < steps:
+                W = W - lr * gW
+                v = v - lr * gv
     return Trajectory(np.array(ts), np.array(ls), np.array(fs), W, v)
 
 
@@ -150,18 +151,19 @@ def sgd(
         unit="step",
         show=show_progress,
     )
-    for n in bar:
-        if n % record_every == 0 or n == steps:
-            value, _, _, floor = loss.value_and_gradient(W, v)
-            if not np.isfinite(value):
-                raise SymhessError(f"SGD diverged at step {n}; use a smaller lr")
-            ts.append(n * lr)
-            ls.append(value)
-            fs.append(floor)
-        if n < steps:
-            gW, gv = grad(W, v, rng.standard_normal((batch, d)))
-            W = W - lr * gW
-            v = v - lr * gv
+    with loss.session():
+        for n in bar:
+            if n % record_every == 0 or n == steps:
+                value, _, _, floor = loss.value_and_gradient(W, v)
+                if not np.isfinite(value):
+                    raise SymhessError(f"SGD diverged at step {n}; use a smaller lr")
+                ts.append(n * lr)
+                ls.append(value)
+                fs.append(floor)
+            if n < steps:
+                gW, gv = grad(W, v, rng.standard_normal((batch, d)))
+                W = W - lr * gW
+                v = v - lr * gv
     return Trajectory(np.array(ts), np.array(ls), np.array(fs), W, v)
 
 

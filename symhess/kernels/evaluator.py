@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import mpmath
@@ -12,7 +13,70 @@ import sympy
 from ..activation import Activation
 from ..base.systems import POINT_SYSTEMS, check_system, scalar
 from ..errors import SymhessError
-from ..symbolic.names import EXTRA_NAMES
+from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES
+
+__all__ = ["KernelValues", "Kernels", "check_finite_kernels"]
+
+
+@dataclass
+class KernelValues:
+    """Kernels at broadcast ``(a, b, c)``, with their error estimates when they have any.
+
+    Attributes
+    ----------
+    values : tuple of ndarray, each of shape S
+        In the order of :attr:`names` (by default ``K00, K11, K20, K22, K31, K13``).
+    errors : tuple of ndarray (float64), each of shape S, or None
+        Estimated absolute error of every entry (quadrature); ``None`` for kernels that are
+        exact up to the rounding of their number system (polynomials, closed forms).
+    scales : tuple of ndarray (float64), each of shape S, or None
+        The scale each error is relative to: ``sqrt(E[sigma^(p)(u)^2] E[sigma^(q)(w)^2])``,
+        an upper bound of ``|K_pq|`` (Cauchy-Schwarz).
+    tol : float or None
+        The tolerance the errors were held to, relative to the scales.
+    stats : dict
+        How the values were computed (quadrature: entries per route, Mehler terms, nodes).
+    names : tuple of str
+    """
+
+    values: tuple
+    errors: tuple | None = None
+    scales: tuple | None = None
+    tol: float | None = None
+    stats: dict = field(default_factory=dict)
+    names: tuple = KERNEL_NAMES
+
+    @property
+    def exact(self) -> bool:
+        """No error estimate: exact up to the rounding of the number system."""
+        return self.errors is None
+
+    @property
+    def relative_error(self) -> dict[str, float]:
+        """Largest ``error / scale`` per kernel (zeros for exact kernels)."""
+        if self.errors is None:
+            return dict.fromkeys(self.names, 0.0)
+        out = {}
+        for name, e, s in zip(self.names, self.errors, self.scales, strict=True):
+            e, s = np.asarray(e, dtype=np.float64), np.asarray(s, dtype=np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.where(s > 0, e / np.where(s > 0, s, 1.0), np.where(e > 0, np.inf, 0.0))
+            out[name] = float(np.max(r, initial=0.0))
+        return out
+
+    @property
+    def absolute_error(self) -> dict[str, float]:
+        """Largest estimated absolute error per kernel (zeros for exact kernels)."""
+        if self.errors is None:
+            return dict.fromkeys(self.names, 0.0)
+        return {
+            n: float(np.max(e, initial=0.0)) for n, e in zip(self.names, self.errors, strict=True)
+        }
+
+    @property
+    def error_estimate(self) -> float:
+        """Largest relative error estimate over the kernels (0 for exact kernels)."""
+        return max(self.relative_error.values(), default=0.0)
 
 
 class Kernels:
@@ -77,6 +141,14 @@ class Kernels:
                 f"in {system!r}; supported: {', '.join(self.systems)}"
             )
 
+    def evaluate(self, a, b, c, system: str = "float64") -> KernelValues:
+        """The kernels at ``(a, b, c)`` with their error estimates (:class:`KernelValues`).
+
+        Kernels from closed forms and polynomial modules are exact up to the rounding of the
+        number system: their ``errors`` are ``None``. Quadrature kernels override this.
+        """
+        return KernelValues(tuple(self(a, b, c, system)))
+
     def __call__(self, a, b, c, system: str = "float64"):
         self.check_system(system)
         if system != "float64":
@@ -131,6 +203,12 @@ class Kernels:
             check_finite_kernels(self, values, a, b)
         values = dict(zip(self.extra_names, values, strict=True))
         return {n: values[n] for n in names}
+
+    def evaluate_extra(self, a, b, c, system: str = "float64", names=EXTRA_NAMES) -> KernelValues:
+        """:meth:`extra` as :class:`KernelValues` (``errors`` ``None``: exact up to rounding;
+        quadrature kernels override this with their estimates)."""
+        values = self.extra(a, b, c, system, names)
+        return KernelValues(tuple(values[n] for n in names), names=tuple(names))
 
     def notes(self) -> list[str]:
         """Extra report lines about how the kernels were computed (none for closed forms)."""

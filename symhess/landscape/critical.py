@@ -48,8 +48,10 @@ class CriticalPoint:
         ``None`` (also for a ``"not critical"`` point there).
     loss : float
     loss_floor : float
-        Rounding floor of the loss (plus the quadrature bound, for quadrature kernels): a
-        loss within 100 floors of 0 is 0.
+        Rounding floor of the loss (plus the kernels' error bound when quadrature could not
+        serve every entry by one consistent rule,
+        :meth:`~symhess.curvature.anywhere.Landscape.loss_floor`): a loss within 100 floors
+        of 0 is 0.
     grad_norm, grad_tol : float
     eigenvalues : ndarray, shape (P,), ascending
     zero_tol : float
@@ -117,7 +119,7 @@ def classify(landscape: Landscape, theta, *, grad_tol: float = GRAD_TOL) -> Crit
     g = landscape.gradient(W, v)
     gn = float(np.linalg.norm(g))
     loss = landscape.loss(W, v)
-    floor = landscape.loss_floor(W, v) + _loss_kernel_error(landscape, W, v)
+    floor = landscape.loss_floor(W, v)  # includes the kernels' error where it applies
     rows = landscape.nonsmooth_rows(W, v)
     if rows:
         norms = ", ".join(f"{np.linalg.norm(W[i]):.1e}" for i in rows)
@@ -163,16 +165,6 @@ def classify(landscape: Landscape, theta, *, grad_tol: float = GRAD_TOL) -> Crit
     return CriticalPoint(
         theta, kind, loss, floor, gn, grad_tol, lam, tol, index, nullity, rank, gap, notes
     )
-
-
-def _loss_kernel_error(landscape: Landscape, W, v) -> float:
-    """Bound on the loss's error from the kernels' (quadrature) error: ``(sum |c|)^2 e / 2``."""
-    landscape.loss(W, v)
-    err = landscape.last_kernel_error
-    if not err:
-        return 0.0
-    total = float(np.sum(np.abs(v)) + np.sum(np.abs(landscape.v_t)))
-    return 0.5 * total * total * err
 
 
 @dataclass

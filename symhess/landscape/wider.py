@@ -22,6 +22,7 @@ the teacher's rank at its own optimum and the rank of a generic network of the w
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -260,6 +261,7 @@ def wider_minima(
         H = np.abs(landscape.hessian(W, v))
         return float(np.max(np.abs(landscape.hessian(W, v, part="residual"))) / np.max(H))
 
+    sigma_at_0 = _sigma_at_zero(kern.activation)
     rng = np.random.default_rng([seed, 7])  # not the stream that drew the teacher
     scale = 2.0**_BITS
     rows = []
@@ -273,7 +275,12 @@ def wider_minima(
             }
             if not landscape.relu:
                 points["zeroed at w = 0"] = zeroed(Wt, vt, np.zeros((h_e, d)))
-            ranks = {kind: rank(W, v) for kind, (W, v) in points.items()}
+            ranks = {
+                kind: _with_structural_bound(
+                    rank(W, v), teacher, _structural_bound(kind, teacher, h_e, sigma_at_0)
+                )
+                for kind, (W, v) in points.items()
+            }
             res = {kind: residual(W, v) for kind, (W, v) in points.items()}
             gen = None
             if generic:
@@ -291,6 +298,43 @@ def wider_minima(
             "every w_i != 0 (near w_i = 0 they grow like v_i / |w_i|; docs/theory.md, 11.7)."
         )
     return WiderReport(method, d, h_t, teacher, rows, notes)
+
+
+def _sigma_at_zero(act) -> bool:
+    """Whether ``sigma(0) != 0`` (a neuron at ``w = 0`` then computes a constant)."""
+    from ..activation.grammar import Z
+
+    return bool(act.expr.subs(Z, 0) != 0)
+
+
+def _structural_bound(kind: str, teacher: MethodRank, h_e: int, sigma_at_0: bool) -> int | None:
+    """A proven upper bound on the rank at a minimum of this kind, from the teacher's proven
+    rank ``r_t``: there ``H = J^T J`` and ``rank H = dim span{df/dtheta}``. Extra neurons
+    switched off add one tangent function each, ``sigma(w_e . x)`` (``r_t + h_e``); copies of
+    a neuron repeat its tangent functions (``r_t``); neurons at ``w = 0`` add the constant
+    ``sigma(0)`` at most once (``r_t`` or ``r_t + 1``). ``None`` if ``r_t`` is not proven."""
+    if not teacher.decided or teacher.rank is None:
+        return None
+    if kind == "zeroed":
+        return teacher.rank + h_e
+    if kind == "split":
+        return teacher.rank
+    return teacher.rank + (1 if sigma_at_0 else 0)
+
+
+def _with_structural_bound(r: MethodRank, teacher: MethodRank, bound: int | None) -> MethodRank:
+    """A floating-point count that the noise leaves as a lower bound is decided when it meets
+    the structural upper bound (:func:`_structural_bound`)."""
+    if r.decided or r.rank is None or bound is None or r.rank != bound:
+        return r
+    return dataclasses.replace(
+        r,
+        decided=True,
+        how="proven",
+        upper=bound,
+        detail=f"{r.detail}; proven: the count above the noise meets the structural upper "
+        f"bound {bound} (from the teacher's rank {teacher.rank})",
+    )
 
 
 @dataclass(frozen=True)

@@ -95,10 +95,15 @@ def parse_range(text: str, name: str) -> list[int]:
     return list(range(start, stop + 1, step))
 
 
-def status_of(ranks: dict, rank: int | None, preds: list[Prediction]) -> str:
+def status_of(
+    ranks: dict, rank: int | None, preds: list[Prediction], agree: bool | None = None
+) -> str:
+    """The status of one grid point; ``agree`` (from :attr:`RankReport.agree`) says whether
+    the methods are consistent (default: all ranks equal)."""
     if rank is None:
         return "UNDECIDED"
-    if len({r for r in ranks.values() if r is not None}) > 1:
+    differ = len({r for r in ranks.values() if r is not None}) > 1
+    if differ if agree is None else not agree:
         return "DISAGREE"
     if not all(q.holds(rank) for q in preds):
         return "MISMATCH"
@@ -131,7 +136,7 @@ def _point(task) -> SweepRow:
         r.results[r.reference].detail,
         r.results[r.reference].decided,
         r.predictions,
-        status_of(ranks, r.rank, r.predictions),
+        status_of(ranks, r.rank, r.predictions, r.agree),
     )
 
 
@@ -210,9 +215,7 @@ def sweep(
         raise SymhessError("the grid needs positive d and h values")
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(ds) * len(hs)))
     check_grid(ds, hs, methods, jobs)
-    # The activation travels to the workers, which resolve its kernels again (modules loaded
-    # from files do not pickle; a generated module is found again by its hash). Largest
-    # points first keeps the workers evenly loaded.
+    # Largest points first keeps the workers evenly loaded.
     tasks = [
         (act, d, h, tuple(methods), seed, dps, prec, kernel_dirs)
         for d, h in sorted(((d, h) for d in ds for h in hs), key=lambda t: -(t[1] * t[0] + t[1]))

@@ -1,11 +1,14 @@
 """The Hessian rank at the optimum, measured up to four ways from the same teacher.
 
-* ``"float"``: LAPACK ``eigvalsh`` of the float64 Hessian; eigenvalues with
-  ``|lambda| <= P eps max|lambda|`` count as zero.
-* ``"mpmath"``: the Hessian evaluated from the kernel modules in mpmath at ``dps`` digits,
-  its eigenvalues by python-flint (``acb_mat.eig(algorithm="approx")``, about 5x faster than
-  ``mpmath.eigsy`` at P = 100; the rigorous ``acb_mat.eig`` cannot isolate the repeated zero
-  eigenvalues of a null space); ``|lambda| <= 10^(-dps/2) max|lambda|`` count as zero.
+* ``"float"``: LAPACK ``eigvalsh`` of the float64 Hessian. Every eigenvalue may be off by the
+  *noise*: the Hessian's error bound (quadrature kernel estimates and the rounding of the
+  Stein terms, :mod:`symhess.curvature.accuracy`) plus LAPACK's ``P eps max|lambda|``;
+  eigenvalues at or below it count as zero.
+* ``"mpmath"``: the Hessian evaluated at ``dps`` digits (polynomials, closed forms, and
+  smooth activations through quadrature in ball arithmetic), its eigenvalues by python-flint
+  (``acb_mat.eig(algorithm="approx")``, about 5x faster than ``mpmath.eigsy`` at P = 100; the
+  rigorous ``acb_mat.eig`` cannot isolate the repeated zero eigenvalues of a null space);
+  the noise is at least ``10^(-dps/2) max|lambda|``.
 * ``"exact"``: the Hessian in rational arithmetic (python-flint ``fmpq``), its rank over Q.
   Fast path: the rank modulo a random 62-bit prime never exceeds the rank over Q, so when it
   reaches a proven upper bound (:func:`symhess.rank.theory.upper_bound`) it *is* the rank;
@@ -18,13 +21,12 @@
   ``None``) with the reason and the precision to try. ``"exact"`` asked of the ReLU family
   is routed here (its kernels involve ``pi`` and ``arccos``), and the report says so.
 
-Both floating-point methods report the gap diagnostic: the largest ratio between consecutive
-sorted ``|lambda|`` (floored at the working precision, with that floor as a first entry so a
-full-rank spectrum shows its distance from zero) and how many eigenvalues lie below it. The
-count is *decided* when that gap is at least :data:`GAP_DECISIVE` and falls exactly at the
-tolerance; otherwise the floating-point rank is a guess. A decided float64 count can still be
-wrong when a true eigenvalue lies below ``eps max|lambda|`` (erf at d = 1, h = 2: one near
-1e-19 of the largest), which is why the report says so and the mpmath and exact counts exist.
+A floating-point count is *decided* (:mod:`.verdict`) when the eigenvalues above the noise
+reach a proven upper bound (``P``, or a theorem's), or - for polynomial activations only -
+when the gap diagnostic (the largest ratio between consecutive sorted ``|lambda|``) is at
+least :data:`GAP_DECISIVE` exactly at the noise. Smooth non-polynomial activations have no
+gap to find: their floating-point counts below ``P`` are never decided (erf at d = 1, h = 2
+has one true eigenvalue near 1e-19 of the largest; float64 sees 3 of 4).
 
 :func:`rational_teacher` gives every method the same numbers: ``sample_teacher`` weights
 rounded to multiples of ``2^-20``, exact in float64, mpmath and Q.
@@ -41,14 +43,17 @@ from ..activation import Activation
 from ..base import memory
 from ..base.progress import progress
 from ..base.systems import arb_precision, check_prec
+from ..curvature.accuracy import noise as eigenvalue_noise
 from ..curvature.dense import check_memory, hessian
 from ..errors import SymhessError
 from ..kernels import Kernels, resolve
 from ..spectra.summary import SpectrumSummary, summarize
-from ..spectra.zeros import gap_diagnostic
+from ..spectra.zeros import EPS
 from ..teacher import Teacher, check_weights, sample_teacher
 from .certify import certify_rank
 from .theory import Prediction, null_basis, predictions, upper_bound
+from .verdict import GAP_DECISIVE as GAP_DECISIVE
+from .verdict import rank_verdict
 
 METHODS = ("float", "mpmath", "exact", "certified")
 ROUTES = ("tolerance", "mod-p", "Q", "ball")
@@ -59,7 +64,6 @@ MIN_DPS = 20
 DEFAULT_DPS = 50
 DEFAULT_PREC = 128
 MAX_DPS = 1000  # the mpmath rank grows like dps^1.6 P^3: 1000 digits at P = 100 is minutes
-GAP_DECISIVE = 1e6
 RATIONAL_BITS = 20
 
 # Rough peak bytes per Hessian entry while building and ranking it (measured with
@@ -75,7 +79,9 @@ class MethodRank:
     ----------
     method : {"float", "mpmath", "exact", "certified"}
     rank : int or None
-        ``None`` when the certified method could not prove a rank (see ``detail``).
+        Exact and certified: the rank (``None`` when the certified method could not prove
+        one, see ``detail``). Floating point: the eigenvalues above the noise - the rank when
+        :attr:`decided`, a lower bound on it otherwise.
     params : int
         ``P``, the size of the Hessian.
     detail : str
@@ -84,8 +90,9 @@ class MethodRank:
         Floating-point methods: the largest ratio between consecutive sorted ``|lambda|`` and
         the number of eigenvalues below it. ``None`` for ``"exact"``.
     decided : bool
-        Exact: always. Certified: the proof went through. Floating point: the largest gap is
-        at least :data:`GAP_DECISIVE` and separates exactly the eigenvalues counted as zero.
+        Exact: always. Certified: the proof went through. Floating point: the count reaches
+        the proven upper bound :attr:`upper`, or (polynomial activations) the largest gap is
+        at least :data:`GAP_DECISIVE` exactly at the noise (:mod:`symhess.rank.verdict`).
     seconds : float
         Wall time of this method (Hessian and rank).
     dps : int or None
@@ -94,6 +101,18 @@ class MethodRank:
         How the rank was decided: a floating-point threshold; the rank modulo a prime
         reaching a proven upper bound; the rank over Q; or a proof in ball arithmetic
         (``"certified"``, also when the proof failed and ``rank`` is ``None``).
+    upper : int or None
+        Floating point: the proven upper bound the count was held to.
+    noise : float or None
+        Floating point: how far any eigenvalue may be off (the Hessian's error bound plus the
+        eigensolver's), in the Hessian's units.
+    how : {"proven", "gap"} or None
+        Why a floating-point count is decided (see :mod:`symhess.rank.verdict`).
+    suggested_dps : int or None
+        Undecided floating-point counts: digits at which the next eigenvalue, extrapolated
+        from the resolved ones, would be resolved (a hint).
+    kernel_error : float
+        The quadrature part of the noise (0 for exact kernels).
     """
 
     method: str
@@ -106,6 +125,21 @@ class MethodRank:
     seconds: float = 0.0
     dps: int | None = None
     route: str = "tolerance"
+    upper: int | None = None
+    noise: float | None = None
+    how: str | None = None
+    suggested_dps: int | None = None
+    kernel_error: float = 0.0
+
+    @property
+    def interval(self) -> tuple[int, int] | None:
+        """``(rank, rank)`` when decided, ``(count, proven upper bound)`` for an undecided
+        floating-point count, ``None`` without a rank."""
+        if self.rank is None:
+            return None
+        if self.decided or self.upper is None:
+            return self.rank, self.rank
+        return self.rank, self.upper
 
 
 @dataclass(frozen=True)
@@ -118,6 +152,8 @@ class RankReport:
     results: dict[str, MethodRank]
     predictions: list[Prediction] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Methods asked for that refused this teacher, with the reason."""
 
     @property
     def params(self) -> int:
@@ -136,7 +172,13 @@ class RankReport:
 
     @property
     def agree(self) -> bool:
-        return len({r.rank for r in self.results.values() if r.rank is not None}) <= 1
+        """Whether the methods are consistent: a decided count is one value, an undecided
+        one the interval from its count to its proven bound; they agree when some rank lies
+        in all of them."""
+        intervals = [r.interval for r in self.results.values() if r.interval is not None]
+        if not intervals:
+            return True
+        return max(lo for lo, _ in intervals) <= min(hi for _, hi in intervals)
 
     def holds(self) -> dict[str, bool | None]:
         """Each prediction judged against :attr:`rank` (``None`` without a rank)."""
@@ -211,8 +253,8 @@ def prime(seed: int = 0) -> int:
 
 def applicable_methods(kernels: Kernels) -> tuple[str, ...]:
     """The rank methods that apply to these kernels, in :data:`METHODS` order: float always,
-    mpmath for kernels that evaluate in it (not quadrature), exact for polynomials, certified
-    for kernels in ball arithmetic."""
+    mpmath for kernels that evaluate in it (closed forms, and quadrature in arb), exact for
+    polynomials, certified for kernels in ball arithmetic."""
     out = ["float"]
     if "mpmath" in kernels.systems:
         out.append("mpmath")
@@ -251,6 +293,7 @@ def check_methods(
         check_prec(prec)
     if "mpmath" in methods:
         check_dps(dps)
+        kern.check_system("mpmath")
     return act, tuple(m for m in METHODS if m in methods), notes
 
 
@@ -276,29 +319,63 @@ def require_polynomial(act: Activation) -> Activation:
     return act
 
 
-def _decided(ratio: float, below: int, zeros: int) -> bool:
-    return ratio >= GAP_DECISIVE and below == zeros
+def gap_decides(act: Activation) -> bool:
+    """Whether a gap may decide a floating-point count: polynomial networks and the ReLU
+    family have structural null spaces with a clean gap above them; smooth non-polynomial
+    activations have spectra that decay without one (:mod:`symhess.rank.verdict`)."""
+    return act.is_polynomial or act.relu_family is not None
+
+
+def proven_upper(act: Activation, d: int, h: int) -> int:
+    """The smallest proven upper bound on the rank: a theorem's for polynomials, else P."""
+    return upper_bound(predictions(act, d, h))
 
 
 # ----------------------------------------------------------------------------- the methods
 def float_rank(spec, W, v, kernel_dirs=None, summary: SpectrumSummary | None = None) -> MethodRank:
-    """Rank of the float64 Hessian with tolerance ``P eps max|lambda|``, and its gap.
+    """Rank of the float64 Hessian: eigenvalues above the noise (its error bound plus
+    ``P eps max|lambda|``), decided as :mod:`symhess.rank.verdict` says.
 
-    ``summary`` (from :func:`symhess.summarize` of this teacher's Hessian) saves building and
-    diagonalising the Hessian a second time.
+    ``summary`` (from :func:`symhess.summarize` of this teacher's Hessian with its error,
+    ``summarize(H, error)``) saves building and diagonalising the Hessian a second time.
     """
     start = time.perf_counter()
-    if summary is None:
-        summary = summarize(hessian(spec, W, v, kernel_dirs=kernel_dirs))
+    kern = resolve(spec, kernel_dirs)
+    W, v = check_weights(W, v)
+    h, d = W.shape
+    if summary is None or summary.error is None:
+        H, error = hessian(kern, W, v, with_error=True)
+        summary = summarize(H, error)
+    act = kern.activation
+    lam = np.abs(summary.eigenvalues)
+    top = float(lam.max(initial=0.0))
+    verdict = rank_verdict(
+        lam.tolist(),
+        summary.tolerance,
+        proven_upper(act, d, h),
+        floor=EPS * top or 1.0,
+        gap_allowed=gap_decides(act),
+    )
+    kernel_error = summary.error.kernel if summary.error is not None else 0.0
+    detail = f"noise {summary.tolerance:.1e} = " + (
+        "quadrature error bound + rounding + P eps max|lambda|"
+        if kernel_error
+        else "rounding bound + P eps max|lambda|"
+    )
     return MethodRank(
         "float",
-        summary.rank,
+        verdict.lower,
         summary.eigenvalues.size,
-        f"tolerance {summary.tolerance:.1e} = P eps max|lambda|",
-        summary.gap_ratio,
-        summary.gap_index,
-        _decided(summary.gap_ratio, summary.gap_index, summary.zeros),
+        detail,
+        verdict.gap_ratio,
+        verdict.gap_below,
+        verdict.decided,
         time.perf_counter() - start,
+        upper=verdict.upper,
+        noise=verdict.noise,
+        how=verdict.how,
+        suggested_dps=verdict.suggested_dps,
+        kernel_error=kernel_error,
     )
 
 
@@ -318,32 +395,51 @@ def _eigenvalue_magnitudes(H: np.ndarray, prec: int) -> list:
 
 
 def mpmath_rank(spec, W, v, dps: int = DEFAULT_DPS, kernel_dirs=None) -> MethodRank:
-    """Rank of the Hessian evaluated at ``dps`` digits, threshold ``10^(-dps/2) max|lambda|``."""
+    """Rank of the Hessian evaluated at ``dps`` digits: eigenvalues above the noise
+    ``max(10^(-dps/2) max|lambda|, error bound + P 10^-dps max|lambda|)``, decided as
+    :mod:`symhess.rank.verdict` says.
+
+    Smooth activations without closed-form kernels are integrated in ball arithmetic at this
+    precision (:mod:`symhess.kernels.quadrature_mp`), or refused with the reason.
+    """
     import mpmath
 
     dps = check_dps(dps)
     start = time.perf_counter()
+    kern = resolve(spec, kernel_dirs)
     W, v = check_weights(W, v)
-    check_rank_memory(W.shape[0] * (W.shape[1] + 1), "mpmath")
+    h, d = W.shape
+    check_rank_memory(h * (d + 1), "mpmath")
     with mpmath.workdps(dps):
-        H = hessian(spec, W, v, system="mpmath", kernel_dirs=kernel_dirs)
+        H, error = hessian(kern, W, v, system="mpmath", with_error=True)
         lam = _eigenvalue_magnitudes(H, mpmath.mp.prec + 10)
         P = len(lam)
         scale = max(lam)
-        threshold = mpmath.mpf(10) ** (-mpmath.mpf(dps) / 2)
-        rank = sum(1 for x in lam if x > threshold * scale)
+        threshold = mpmath.mpf(10) ** (-mpmath.mpf(dps) / 2) * scale
+        noise = max(threshold, eigenvalue_noise(error, P, float(scale), 10.0**-dps))
         floor = mpmath.mpf(10) ** (-dps) * scale if scale else mpmath.mpf(1)
-        ratio, below = gap_diagnostic(lam, floor)
+        verdict = rank_verdict(
+            lam,
+            noise,
+            proven_upper(kern.activation, d, h),
+            floor=floor,
+            gap_allowed=gap_decides(kern.activation),
+        )
     return MethodRank(
         "mpmath",
-        rank,
+        verdict.lower,
         P,
-        f"{dps} digits, threshold 1e-{dps / 2:g} max|lambda|",
-        ratio,
-        below,
-        _decided(ratio, below, P - rank),
+        f"{dps} digits, noise {float(noise):.1e} (at least 1e-{dps / 2:g} max|lambda|)",
+        verdict.gap_ratio,
+        verdict.gap_below,
+        verdict.decided,
         time.perf_counter() - start,
         dps,
+        upper=verdict.upper,
+        noise=float(noise),
+        how=verdict.how,
+        suggested_dps=verdict.suggested_dps,
+        kernel_error=error.kernel,
     )
 
 
@@ -407,11 +503,12 @@ def exact_rank(spec, W, v, kernel_dirs=None, seed: int = 0, fast: bool = True) -
     :func:`rational_teacher` for small denominators.
     """
     start = time.perf_counter()
-    act = require_polynomial(resolve(spec, kernel_dirs).activation)
+    kern = resolve(spec, kernel_dirs)
+    act = require_polynomial(kern.activation)
     W, v = check_weights(W, v)
     h, d = W.shape
     check_rank_memory(h * d + h, "exact")
-    H = hessian(act, W, v, system="fmpq", kernel_dirs=kernel_dirs)
+    H = hessian(kern, W, v, system="fmpq")
     bound = upper_bound(predictions(act, d, h))
     rank, route, detail = _exact_matrix_rank(H, bound, seed, fast)
     seconds = time.perf_counter() - start
@@ -466,6 +563,7 @@ def rank_report(
     seed: int = 0,
     show_progress: bool | None = None,
     float_summary: SpectrumSummary | None = None,
+    optional=(),
 ) -> RankReport:
     """The rank by each of ``methods`` for one teacher, with every applicable prediction.
 
@@ -486,24 +584,35 @@ def rank_report(
     show_progress : bool, optional
         Progress bar over the methods (``None``: only on a terminal).
     float_summary : SpectrumSummary, optional
-        The float64 spectrum of this very Hessian, if the caller has it already.
+        The float64 spectrum of this very Hessian (``summarize(H, error)``), if the caller has
+        it already.
+    optional : sequence of str
+        Methods that may refuse this teacher (e.g. mpmath quadrature at weights whose kernels
+        cannot reach the precision): their one-line reason goes to
+        :attr:`RankReport.skipped` instead of being raised.
     """
-    act, methods, notes = check_methods(spec, methods, dps, kernel_dirs, prec)
+    kern = resolve(spec, kernel_dirs)  # a Kernels object (e.g. a chosen tolerance) is kept
+    act, methods, notes = check_methods(kern, methods, dps, kernel_dirs, prec)
     W, v = check_weights(W, v)
     h, d = W.shape
     if "float" in methods:
         check_memory(h, d)
     runners = {
-        "float": lambda: float_rank(act, W, v, kernel_dirs, float_summary),
-        "mpmath": lambda: mpmath_rank(act, W, v, dps, kernel_dirs),
-        "exact": lambda: exact_rank(act, W, v, kernel_dirs, seed),
-        "certified": lambda: certified_rank(act, W, v, prec, kernel_dirs),
+        "float": lambda: float_rank(kern, W, v, kernel_dirs, float_summary),
+        "mpmath": lambda: mpmath_rank(kern, W, v, dps, kernel_dirs),
+        "exact": lambda: exact_rank(kern, W, v, kernel_dirs, seed),
+        "certified": lambda: certified_rank(kern, W, v, prec, kernel_dirs),
     }
-    results = {}
+    results, skipped = {}, {}
     todo = [m for m in METHODS if m in methods]
     with progress(total=len(todo), desc="rank", unit="method", show=show_progress) as bar:
         for m in todo:
             bar.set_postfix_str(m)
-            results[m] = runners[m]()
+            try:
+                results[m] = runners[m]()
+            except SymhessError as exc:
+                if m not in optional or (not results and m == todo[-1]):
+                    raise
+                skipped[m] = str(exc)
             bar.update()
-    return RankReport(act, d, h, results, predictions(act, d, h), notes)
+    return RankReport(act, d, h, results, predictions(act, d, h), notes, skipped)

@@ -7,8 +7,9 @@ import sympy
 
 from ..curvature.dense import hessian
 from ..kernels import resolve
+from ..kernels.quadrature import describe_stats
 from ..spectra.arjevani_field import arjevani_field_spectrum, expand
-from ..spectra.summary import dense_spectrum_fits, summarize
+from ..spectra.summary import SpectrumSummary, dense_spectrum_fits, summarize
 from ..symbolic import KERNEL_NAMES, symbolic_kernels
 from ..teacher import Teacher
 from .operator_report import operator_section
@@ -19,21 +20,28 @@ from .spectra import cluster_lines
 def _kernel_lines(act) -> list[str]:
     K = symbolic_kernels(act, missing_ok=True)
     if K is None:
-        return ["  (no closed form: 2-D quadrature, see the kernel notes above)"]
+        return ["  (no closed form: quadrature to a stated tolerance, see the kernel notes above)"]
     return [f"  {name} = {sympy.sstr(K[name])}" for name in KERNEL_NAMES]
 
 
-def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> str:
+def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> tuple[str, int]:
     """Kernels, parameter count, spectrum summary and rank table of the Hessian, as text.
 
     When a dense Hessian and its eigensolver would not fit in memory, the spectrum comes from
     the matrix-free operator instead (decided before anything ``P x P`` is allocated).
+
+    Returns
+    -------
+    (text, status) : (str, int)
+        ``status`` is 1 when the Hessian is not positive semi-definite beyond its stated
+        error (the report says so: a Hessian at the optimum is a Gram matrix), else 0.
     """
     kern = resolve(expr, kernel_dirs)
     act = kern.activation
     d, h, P = teacher.d, teacher.h, teacher.params
+    status = 0
     if dense_spectrum_fits(h, d):
-        spectrum, rank = _dense_sections(kern, teacher)
+        spectrum, rank, status = _dense_sections(kern, teacher)
     else:
         spectrum = operator_section(kern, teacher, kernel_dirs)
         rank = ["rank: not computed (it needs the dense Hessian; see symhess rank)"]
@@ -51,13 +59,41 @@ def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> str
         "",
         *rank,
     ]
-    return "\n".join(lines)
+    return "\n".join(lines), status
 
 
-def _dense_sections(kern, teacher: Teacher) -> tuple[list[str], list[str]]:
-    # the same Kernels object, so that its notes (quadrature error) describe this run
-    H = hessian(kern, teacher.W, teacher.v)
-    s = summarize(H)
+def error_lines(s: SpectrumSummary) -> list[str]:
+    """How far the eigenvalues may be off, how the kernels were computed, and the check that
+    the Hessian at the optimum is positive semi-definite within that."""
+    err = s.error
+    lines = []
+    if err is not None:
+        lines.append(f"  error bound            {err.describe()}")
+        if err.stats:
+            lines.append(f"  kernel routes          {describe_stats(err.stats)}")
+    lines.append(
+        f"  noise                  {s.tolerance:.2e} = error bound + P * eps * max|lambda|: "
+        f"every eigenvalue within this of the true one ({s.correct_digits:.0f} digits of the "
+        "largest)"
+    )
+    if s.positive_semidefinite:
+        lines.append(
+            f"  positive semi-definite yes: lambda_min = {s.smallest:.2e} >= -noise "
+            "(a Hessian at the optimum is a Gram matrix)"
+        )
+    else:
+        lines.append(
+            f"  positive semi-definite VIOLATED: lambda_min = {s.smallest:.3e} lies below "
+            f"-noise = {-s.tolerance:.2e}; a Hessian at the optimum is a Gram matrix, so this "
+            "one is wrong beyond its stated error - do not trust the numbers above (please "
+            "report it)"
+        )
+    return lines
+
+
+def _dense_sections(kern, teacher: Teacher) -> tuple[list[str], list[str], int]:
+    H, error = hessian(kern, teacher.W, teacher.v, with_error=True)
+    s = summarize(H, error)
     del H
     smallest_nz = s.smallest_nonzero
     spectrum = [
@@ -65,16 +101,17 @@ def _dense_sections(kern, teacher: Teacher) -> tuple[list[str], list[str]]:
         f"  largest eigenvalue     {s.largest:.6e}",
         f"  smallest eigenvalue    {s.smallest:.6e}",
         "  smallest non-zero      " + ("none" if smallest_nz is None else f"{smallest_nz:.6e}"),
-        f"  numerically zero       {s.zeros} of {teacher.params}  (|lambda| <= {s.tolerance:.2e} "
-        "= P * eps * max|lambda|)",
-        f"  rank (float64)         {s.rank}",
+        *error_lines(s),
+        f"  numerically zero       {s.zeros} of {teacher.params}  (|lambda| <= noise)",
+        f"  rank (float64)         {s.rank} (eigenvalues above the noise; see the rank table)",
         f"  largest gap            x{s.gap_ratio:.3g} above the {s.gap_index} smallest |lambda| "
         "(floored at eps max|lambda|)",
         "",
         *cluster_lines(s.eigenvalues, s.tolerance, d=teacher.d, h=teacher.h),
         *_closed_form_lines(kern.activation, teacher, s.eigenvalues),
     ]
-    return spectrum, rank_section(kern, teacher, float_summary=s)
+    status = 0 if s.positive_semidefinite else 1
+    return spectrum, rank_section(kern, teacher, float_summary=s), status
 
 
 def is_arjevani_field(teacher: Teacher) -> bool:

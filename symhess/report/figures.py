@@ -201,6 +201,8 @@ def dynamics_lines(ex: Experiment) -> list[str]:
         f"             E L(t) over delta(0) ~ N(0, s^2 I) there: "
         f"{ex.prediction(discrete=True)[end]:.4e} (an average: one run differs by its start)",
     ]
+    if ex.route:
+        lines.insert(2, f"kernels      {ex.route}")
     try:
         fit, asymptotic = ex.fit()
     except SymhessError as exc:

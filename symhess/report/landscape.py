@@ -308,8 +308,9 @@ def wider_lines(report: WiderReport) -> list[str]:
     lines = [
         f"teacher      h_t = {report.h_t}, P_t = {report.teacher_params}: rank r_t = {t.rank} at "
         f"its own optimum ({_RANK_LABEL[report.method]}: {t.detail})",
-        "ranks at global minima of wider students (h_e extra neurons; '?' = float gap not "
-        "decisive):",
+        "ranks at global minima of wider students (h_e extra neurons; a float count is proven "
+        "when it meets an upper bound: P, a theorem's, or r_t + h_e / r_t from the point's "
+        "structure; '?' = a lower bound only):",
         f"  {'h_s':>4} {'h_e':>4} {'P_s':>5} {'r_t+h_e':>7}   "
         + "  ".join(f"{k:>15}" for k in KINDS)
         + f"  {'generic h_s':>11}",

@@ -74,6 +74,8 @@ def operator_section(
     )
     trace = op.trace()
     lines.append(f"  exact trace            {trace:.6e}  (kernels on the diagonal, O(h d))")
+    if op.error is not None:
+        lines.append(f"  error bound            {op.error.describe()}")
     top = extreme_eigenvalues(op, k, "largest", seed=seed, show_progress=show_progress)
     values = ", ".join(f"{x:.6e}" for x in top.eigenvalues)
     status = "" if top.converged else "; NOT converged"

@@ -19,29 +19,43 @@ from ..teacher import Teacher
 _LABEL = {"float": "float64", "mpmath": "mpmath", "exact": "exact", "certified": "certified"}
 
 
+def _suggestion(r: MethodRank) -> str:
+    """The --dps that might decide an undecided floating-point count."""
+    if r.method == "mpmath" and r.dps:
+        dps = r.suggested_dps if r.suggested_dps and r.suggested_dps > r.dps else 2 * r.dps
+        return f"try --dps {min(dps, MAX_DPS)}"
+    dps = max(DEFAULT_DPS, r.suggested_dps or 0)
+    return f"try --method mpmath --dps {min(dps, MAX_DPS)}"
+
+
 def _method_line(r: MethodRank) -> str:
     rank = "-" if r.rank is None else str(r.rank)
     text = f"  {_LABEL[r.method]:<9} {rank:>6}   {r.detail}"
-    if r.gap_ratio is not None:
-        where = (
-            f"above the {r.gap_below} smallest |lambda|"
-            if r.gap_below
-            else "between the noise floor and the smallest |lambda|"
+    if r.gap_ratio is None or r.rank is None:
+        return text
+    if r.how == "proven":
+        verdict = f"{r.rank} eigenvalues above the noise reach the proven bound {r.upper}: decided"
+    elif r.how == "gap":
+        where = f"above the {r.gap_below} smallest |lambda|" if r.gap_below else "at the noise"
+        verdict = (
+            f"largest gap x{r.gap_ratio:.2g} {where}, exactly at the noise: decided by the gap"
         )
-        if not r.decided:
-            verdict = "NOT decided: the gap does not separate the zeros; " + (
-                f"try --dps {min(2 * r.dps, MAX_DPS)}"
-                if r.method == "mpmath" and r.dps
-                else f"try --method mpmath --dps {DEFAULT_DPS}"
-            )
-        elif r.method == "float":
-            # A true eigenvalue below eps max|lambda| (erf at d = 1 has one near 1e-19) looks
-            # exactly like a zero here: a clean float64 gap is evidence, not proof.
-            verdict = "decided in float64 (blind below eps max|lambda|: mpmath or exact settle it)"
-        else:
-            verdict = "decided"
-        text += f"; largest gap x{r.gap_ratio:.2g} {where}: {verdict}"
-    return text
+        if r.method == "float":
+            # a true eigenvalue below the noise looks exactly like a zero: evidence, not proof
+            verdict += " (float64 evidence; mpmath or exact settle it)"
+    else:
+        below = r.upper - r.rank if r.upper is not None else 0
+        verdict = (
+            f"rank between {r.rank} and {r.upper}: NOT decided ({below} eigenvalue"
+            f"{'s' if below != 1 else ''} at or below the noise may or may not be zero); "
+            + _suggestion(r)
+        )
+    return f"{text}; {verdict}"
+
+
+def skipped_lines(report: RankReport) -> list[str]:
+    """``skipped: method (reason)`` for methods that refused this teacher."""
+    return [f"  skipped: {m} ({reason})" for m, reason in report.skipped.items()]
 
 
 def report_lines(report: RankReport) -> list[str]:
@@ -49,13 +63,14 @@ def report_lines(report: RankReport) -> list[str]:
     lines = [f"rank of the Hessian (effective number of parameters), P = {report.params}:"]
     lines += [f"  note: {note}" for note in report.notes]
     lines += [_method_line(report.results[m]) for m in METHODS if m in report.results]
+    lines += skipped_lines(report)
     if len(report.results) > 1:
         lines.append(
             "  the methods agree"
             if report.agree
             else f"  the methods DISAGREE: the {_LABEL[report.reference]} rank is the reference "
             "(exact over certified over mpmath over float64; float64 cannot see eigenvalues "
-            "below eps max|lambda|)"
+            "below its noise)"
         )
     holds = report.holds()
     if report.rank is None:
@@ -122,9 +137,15 @@ def rank_section(
         else:
             methods.append(m)
     report = rank_report(
-        kern, teacher.W, teacher.v, methods, kernel_dirs=kernel_dirs, float_summary=float_summary
+        kern,
+        teacher.W,
+        teacher.v,
+        methods,
+        kernel_dirs=kernel_dirs,
+        float_summary=float_summary,
+        optional=("mpmath", "exact", "certified"),
     )
     lines = report_lines(report)
     if skipped:
-        lines.insert(1 + len(methods), "  skipped: " + "; ".join(skipped))
+        lines.insert(1 + len(report.results), "  skipped: " + "; ".join(skipped))
     return lines

@@ -132,8 +132,8 @@ def table_lines(rows: list[SweepRow]) -> list[str]:
     cell = max(len(f"{_rank_text(r)}{_mark(r)}") for r in rows) + 1
     lines = [
         "rank by (h, d); < below every bound, ! a prediction fails, ? methods disagree, "
-        "~ not decided (no clear gap: raise --dps; not certified: raise --prec), "
-        "- no rank"
+        "~ not decided (eigenvalues at the noise may be zero: raise --dps; not certified: "
+        "raise --prec), - no rank"
     ]
     lines.append("  h \\ d " + "".join(f"{d:>{cell}}" for d in ds))
     for h in hs:

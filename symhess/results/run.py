@@ -19,7 +19,7 @@ import numpy as np
 from ..base.progress import progress, scope
 from ..rank.grid import SweepRow, check_grid, status_of
 from ..rank.measure import DEFAULT_DPS, DEFAULT_PREC, REFERENCE_ORDER
-from ..rank.theory import Prediction
+from ..rank.theory import Prediction, upper_bound
 from . import plan
 from .engine import DEFAULT_TIMEOUT, DaskEngine, PoolEngine, SerialEngine, make_engine
 from .plan import (
@@ -242,6 +242,19 @@ def run_sweep(
             store.close()
 
 
+def _consistent(rs: dict, preds) -> bool:
+    """Whether the methods of one point agree: a decided rank is one value, an undecided
+    floating-point count the interval up to the proven bound; they agree when the intervals
+    meet (as :attr:`symhess.rank.measure.RankReport.agree`)."""
+    bound = upper_bound(preds) if preds else None
+    spans = [
+        (x.rank, x.rank if x.decided or bound is None else max(bound, x.rank))
+        for x in rs.values()
+        if x.rank is not None
+    ]
+    return not spans or max(lo for lo, _ in spans) <= min(hi for _, hi in spans)
+
+
 def sweep_rows(results: list[PointResult]) -> dict[tuple[str, str, int], list[SweepRow]]:
     """Group stored points into :class:`symhess.rank.grid.SweepRow` grids.
 
@@ -267,6 +280,6 @@ def sweep_rows(results: list[PointResult]) -> dict[tuple[str, str, int], list[Sw
         ranks = {m: x.rank for m, x in rs.items()}
         out[(label, canon, seed)].append(
             SweepRow(d, h, r.params, ranks, r.rank, r.detail, r.decided, preds,
-                     status_of(ranks, r.rank, preds))
+                     status_of(ranks, r.rank, preds, _consistent(rs, preds)))
         )  # fmt: skip
     return dict(out)

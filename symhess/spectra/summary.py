@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..base import memory, systems
+from ..curvature.accuracy import HessianError, noise
 from ..curvature.dense import dense_bytes
 from ..errors import SymhessError
-from .zeros import EPS, gap_diagnostic, zero_tolerance
+from .zeros import EPS, gap_diagnostic
 
 DENSE_ANALYSIS_COPIES = 2.2
 """A dense spectrum holds H and LAPACK's working copy of it (eigvalsh works in place on one)."""
@@ -25,8 +26,9 @@ class SpectrumSummary:
     eigenvalues : ndarray, shape (P,)
         Ascending.
     tolerance : float
-        Eigenvalues with ``|lambda| <= tolerance`` count as zero:
-        :func:`~symhess.spectra.zeros.zero_tolerance`, ``P * eps * max|lambda|``.
+        How far each eigenvalue may be from a true one, and so the zero tolerance:
+        ``P * eps * max|lambda|`` (:func:`~symhess.spectra.zeros.zero_tolerance`) plus the
+        Hessian's error bound when it is known.
     zeros : int
         How many eigenvalues are numerically zero.
     gap_ratio : float
@@ -35,6 +37,8 @@ class SpectrumSummary:
         ratio of order 1e10 or more; a ratio near 1 means float64 cannot tell the rank.
     gap_index : int
         How many ``|lambda|`` lie below the gap.
+    error : HessianError or None
+        The Hessian's error bound the tolerance includes (``None``: not known).
     """
 
     eigenvalues: np.ndarray
@@ -42,6 +46,22 @@ class SpectrumSummary:
     zeros: int
     gap_ratio: float
     gap_index: int
+    error: HessianError | None = None
+
+    @property
+    def positive_semidefinite(self) -> bool:
+        """``lambda_min >= -tolerance``: a Hessian at the optimum is a Gram matrix, so a more
+        negative eigenvalue means the computed matrix is wrong beyond its stated error."""
+        return self.eigenvalues.size == 0 or self.smallest >= -self.tolerance
+
+    @property
+    def correct_digits(self) -> float:
+        """``log10(max|lambda| / tolerance)``: digits of the largest eigenvalue the error
+        bound guarantees (``inf`` without error)."""
+        top = float(np.max(np.abs(self.eigenvalues), initial=0.0))
+        if self.tolerance <= 0 or top == 0:
+            return float("inf")
+        return float(np.log10(top / self.tolerance))
 
     @property
     def rank(self) -> int:
@@ -61,7 +81,7 @@ class SpectrumSummary:
         return float(np.min(np.abs(nonzero))) if nonzero.size else None
 
 
-def summarize(H) -> SpectrumSummary:
+def summarize(H, error: HessianError | float | None = None) -> SpectrumSummary:
     """Eigenvalues of a symmetric matrix (LAPACK ``eigvalsh``) and their summary.
 
     Parameters
@@ -69,13 +89,17 @@ def summarize(H) -> SpectrumSummary:
     H : array_like, shape (P, P)
         float64, or the exact or mpmath Hessian symhess returns (converted to float64, so the
         summary is a float64 one); checked for symmetry and finite entries.
+    error : HessianError or float, optional
+        A bound on ``||H - H_true||_2`` (``symhess.hessian(..., with_error=True)``): added to
+        the zero tolerance ``P eps max|lambda|``, since every eigenvalue may be off by it.
     """
     lam = eigenvalues(H)
     scale = float(np.max(np.abs(lam))) if lam.size else 0.0
-    tol = zero_tolerance(lam)
+    tol = noise(error, lam.size, scale)
     zeros = int(np.sum(np.abs(lam) <= tol))
     ratio, below = gap_diagnostic(np.abs(lam).tolist(), EPS * scale or 1.0)
-    return SpectrumSummary(lam, tol, zeros, ratio, below)
+    kept = error if isinstance(error, HessianError) else None
+    return SpectrumSummary(lam, tol, zeros, ratio, below, kept)
 
 
 def eigenvalues(H) -> np.ndarray:

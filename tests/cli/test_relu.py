@@ -55,13 +55,14 @@ def test_commands_accept_relu(argv, capsys):
 
 
 def test_analyze_and_rank_of_a_quadrature_activation(capsys):
-    # tanh's kernels are float64 only: analyze and rank --method all skip mpmath, saying so
+    # tanh's kernels are integrated in arb for the mpmath method (they were float64 only, and
+    # the method was skipped): analyze and rank --method all run it
     code, out, err = run(["analyze", "tanh(z)", "--d", "3", "--h", "2"], capsys)
     assert code == 0, err
-    assert "skipped: mpmath (these kernels evaluate in float64 only)" in out
+    assert "\n  mpmath " in out and "skipped: exact (not a polynomial activation)" in out
     code, out, err = run(["rank", "tanh(z)", "--d", "2", "--h", "2"], capsys)
     assert code == 0, err
-    assert "float64" in out and "mpmath  " not in out
+    assert "float64" in out and "\n  mpmath " in out
 
 
 def test_sweep_default_method_is_routed_to_certified(capsys):

@@ -171,5 +171,7 @@ def test_rank_json_carries_decided_reference_and_agreement(capsys):
     assert code == 0
     report = json.loads(out)
     assert report["reference"] == "mpmath" and report["reference_rank"] == 4
-    assert report["rank"] == {"float": 3, "mpmath": 4} and report["agree"] is False
-    assert set(report["decided"]) == {"float", "mpmath"} and report["decided"]["mpmath"]
+    # float64 sees 3 eigenvalues above its noise and cannot decide (the fourth, ~1e-19 of the
+    # largest, is below it): "between 3 and 4" is consistent with mpmath's decided 4
+    assert report["rank"] == {"float": 3, "mpmath": 4} and report["agree"] is True
+    assert report["decided"] == {"float": False, "mpmath": True}

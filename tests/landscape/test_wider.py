@@ -51,7 +51,8 @@ def test_polynomial_ranks_at_wider_minima_equal_the_jacobian_rank(act, d, ht):
 
 def test_erf_ranks_at_wider_minima():
     """erf: the teacher has full rank P_t; each zeroed extra neuron adds exactly one, split
-    copies and neurons at w = 0 add none (50 digits, gap > 1e20)."""
+    copies and neurons at w = 0 add none (50 digits, gap > 1e20). Each count above the noise
+    is a lower bound that meets the point's structural upper bound: proven."""
     t = rational_teacher(3, 2, seed=1)
     ls = Landscape("erf(z)", t.W, t.v)
     report = wider_minima(ls, (1, 2), generic=True)
@@ -61,6 +62,7 @@ def test_erf_ranks_at_wider_minima():
         assert row.ranks["split"].rank == 8 and row.ranks["zeroed at w = 0"].rank == 8
         assert row.generic.rank == row.params  # a generic erf network has full rank
         assert all(r.decided and r.gap_ratio > 1e20 for r in row.ranks.values())
+        assert all(r.how == "proven" and "structural" in r.detail for r in row.ranks.values())
         extra = list(range(2, 2 + row.h_e))
         assert minimum_structure(*row.points["zeroed"]).switched_off == extra
         assert minimum_structure(*row.points["split"]).copies == [[0, *extra]]

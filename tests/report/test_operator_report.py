@@ -36,6 +36,7 @@ def test_operator_section_agrees_with_dense():
     np.testing.assert_allclose(largest, exact[::-1][:3], rtol=1e-6)
     trace = float(re.search(r"exact trace\s+(\S+)", text)[1])
     assert trace == pytest.approx(np.trace(H), rel=1e-6)
+    assert "error bound            ||H - H_true||_2 <=" in text
     counts = [float(m) for m in re.findall(r"^ {6}.*?\s(\S+) \+- \S+$", text, flags=re.M)]
     assert len(counts) == 7 and sum(counts) == pytest.approx(H.shape[0], rel=1e-9)
 
