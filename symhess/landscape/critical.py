@@ -325,7 +325,11 @@ def critical_points(
         for k in bar:
             W0, v0 = initial_student(landscape.W_t, landscape.v_t, h_s, "random", seed=seed + k)
             W0, v0 = scale * W0, scale * v0
-            res = critical_search(landscape, landscape.flat(W0, v0), tol=tol, max_nfev=max_nfev)
+            try:
+                res = critical_search(landscape, landscape.flat(W0, v0), tol=tol, max_nfev=max_nfev)
+            except SymhessError as exc:  # e.g. a start run off to weights no kernel resolves
+                failures.append(f"start {k}: stopped: {exc}")
+                continue
             if not res.converged:
                 failures.append(f"start {k}: {res.message}")
                 continue

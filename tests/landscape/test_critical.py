@@ -58,3 +58,25 @@ def test_the_teacher_is_a_global_minimum_and_the_zero_network_a_saddle():
     lam = zero.eigenvalues
     want = np.array([-1, -1, 1, 1]) * np.linalg.norm(rho)
     assert np.allclose(lam[[0, 1, -2, -1]], want, rtol=1e-13)
+
+
+def test_a_start_whose_kernels_fail_is_a_failure_of_that_start(monkeypatch):
+    """A start that runs off to weights no kernel can resolve (tanh at |w| ~ 100: the
+    quadrature refuses) ends that start with the reason; the survey goes on."""
+    import symhess.landscape.critical as critical
+    from symhess.errors import SymhessError
+
+    real = critical.critical_search
+    calls = []
+
+    def flaky(landscape, theta, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise SymhessError("kernels of 'erf(z)': the weights are too large")
+        return real(landscape, theta, **kw)
+
+    monkeypatch.setattr(critical, "critical_search", flaky)
+    t = symhess.sample_teacher(2, 2, seed=3)
+    survey = critical_points(Landscape("erf(z)", t.W, t.v), 2, starts=3, seed=0)
+    assert len(survey.points) + len(survey.failures) == 3
+    assert any(f.startswith("start 1: stopped: kernels of") for f in survey.failures)
