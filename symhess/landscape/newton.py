@@ -135,8 +135,25 @@ wins): ``trust-ncg`` (Steihaug CG, robust when the loss differences reach roundi
 minimum), ``trust-exact`` (exact subproblem, handles indefinite Hessians best)."""
 
 
+RUNAWAY = 10.0
+"""A search stops when a student row grows beyond ``RUNAWAY`` times the largest row norm of
+the teacher and the start (at least 1): for saturating activations the loss keeps falling
+towards infinity there, no critical point lies ahead, and the kernels grow costly."""
+
+
+class _RunAway(Exception):
+    def __init__(self, norm: float, limit: float):
+        super().__init__(norm, limit)
+        self.norm, self.limit = norm, limit
+
+
 def critical_search(
-    landscape: Landscape, theta, *, tol: float = 1e-12, max_nfev: int = 300
+    landscape: Landscape,
+    theta,
+    *,
+    tol: float = 1e-12,
+    max_nfev: int = 300,
+    max_norm: float | None = None,
 ) -> NewtonResult:
     """Find a critical point of any index near ``theta``: ``grad L = 0`` as a nonlinear
     least-squares problem, then Newton polishing.
@@ -147,20 +164,33 @@ def critical_search(
     critical point nearby); pseudo-inverse Newton (:func:`newton_polish`,
     ``target="critical"``) then brings a zero to ``|grad L| <= tol``. If that fails, the
     trust region on the loss (``target="minimum"``) tries from the same point; otherwise the
-    failure is stated.
+    failure is stated. A search whose student rows grow beyond ``max_norm`` (default
+    :data:`RUNAWAY` times the largest row norm of the teacher and the start, at least 1) stops
+    with a stated failure.
     """
     theta = np.array(theta, dtype=float)
     W, v = landscape.split(theta)
     landscape.check(W, v)
     h = W.shape[0]
+    if max_norm is None:
+        rows = np.concatenate([np.asarray(landscape.W_t, dtype=float), W])
+        max_norm = RUNAWAY * max(1.0, float(np.max(np.linalg.norm(rows, axis=1))))
     start = float(np.linalg.norm(landscape.gradient(W, v)))
+
+    def guarded(th):
+        Wk, vk = landscape.split(th, h)
+        norm = float(np.max(np.linalg.norm(Wk, axis=1)))
+        if not norm <= max_norm:
+            raise _RunAway(norm, max_norm)
+        return Wk, vk
+
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = scipy.optimize.least_squares(
-                lambda th: landscape.gradient(*landscape.split(th, h)),
+                lambda th: landscape.gradient(*guarded(th)),
                 theta,
-                jac=lambda th: landscape.hessian(*landscape.split(th, h)),
+                jac=lambda th: landscape.hessian(*guarded(th)),
                 method="trf",
                 xtol=1e-15,
                 ftol=1e-15,
@@ -169,6 +199,27 @@ def critical_search(
             )
         if np.all(np.isfinite(res.x)):
             theta = res.x
+    except _RunAway as run:
+        # |grad L|^2 led outwards; the trust region on the loss itself may still find the
+        # minimum from the start
+        try:
+            second = newton_polish(
+                landscape, theta, tol=tol, target="minimum", max_iter=15, show_progress=False
+            )
+        except SymhessError:
+            second = None
+        if second is not None and second.converged:
+            second.grad_norms.insert(0, start)
+            second.steps.insert(0, "least-squares")
+            return second
+        return NewtonResult(
+            theta,
+            False,
+            [start],
+            f"ran off to a student row of norm {run.norm:.3g} > {run.limit:.3g} "
+            "(the loss still falls there: no critical point within reach)",
+            ["least-squares"],
+        )
     except (ValueError, np.linalg.LinAlgError, FloatingPointError, SymhessError):
         pass  # least squares broke down (e.g. overflow): Newton from the start alone
     out = newton_polish(landscape, theta, tol=tol, target="critical", show_progress=False)

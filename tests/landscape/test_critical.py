@@ -80,3 +80,14 @@ def test_a_start_whose_kernels_fail_is_a_failure_of_that_start(monkeypatch):
     survey = critical_points(Landscape("erf(z)", t.W, t.v), 2, starts=3, seed=0)
     assert len(survey.points) + len(survey.failures) == 3
     assert any(f.startswith("start 1: stopped: kernels of") for f in survey.failures)
+
+
+def test_a_search_that_runs_off_stops_with_the_reason():
+    from symhess.landscape.newton import critical_search
+
+    t = symhess.sample_teacher(2, 2, seed=3)
+    ls = Landscape("erf(z)", t.W, t.v)
+    theta = ls.flat(3 * t.W, t.v)
+    res = critical_search(ls, theta, max_norm=1e-3)
+    assert not res.converged
+    assert res.message.startswith("ran off to a student row of norm")
