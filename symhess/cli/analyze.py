@@ -12,7 +12,7 @@ DEFAULT_D, DEFAULT_H = 6, 4
 def run(args) -> int:
     expr = args.expr if args.expr is not None else DEFAULT_ACTIVATION
     kern = kernels_from(args, expr)
-    teacher, origin = teacher_from(args, DEFAULT_D, DEFAULT_H)
+    teacher, origin = teacher_from(args)
     text, status = analyze_report(kern, teacher, origin, kernel_dirs=args.kernels)
     print(text)
     return status
@@ -23,6 +23,6 @@ def register(sub) -> None:
     p.add_argument(
         "expr", nargs="?", metavar="EXPR", help=f"activation in z (default: {DEFAULT_ACTIVATION!r})"
     )
-    add_teacher_options(p)
+    add_teacher_options(p, (DEFAULT_D, DEFAULT_H))
     add_kernels_option(p, tol=True)
     p.set_defaults(func=run)

@@ -20,7 +20,7 @@ def register(sub) -> None:
         "as failures with their reasons.",
     )
     p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'erf(z)'")
-    add_teacher_options(p)
+    add_teacher_options(p, (DEFAULT_D, DEFAULT_H))
     g = p.add_argument_group("search")
     g.add_argument(
         "--student-h",
@@ -61,7 +61,7 @@ def run(args) -> int:
     if args.plot:
         check_output(args.plot, args.force)
     kern = resolve(args.expr, args.kernels)
-    teacher, origin = teacher_from(args, DEFAULT_D, DEFAULT_H)
+    teacher, origin = teacher_from(args)
     h_s = args.student_h or teacher.h
     starts = args.starts or (
         DEFAULT_STARTS_QUADRATURE if isinstance(kern, QuadratureKernels) else DEFAULT_STARTS

@@ -11,7 +11,7 @@ def register(sub):
         help="eigenvalue density by stochastic Lanczos quadrature, without forming H",
     )
     p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'z + z**2/2'")
-    add_teacher_options(p)
+    add_teacher_options(p, (40, 40))
     p.add_argument("--probes", type=positive("--probes"), default=30, help="default 30")
     p.add_argument("--steps", type=positive("--steps"), default=80, help="Lanczos steps (80)")
     p.add_argument("--probe", choices=("rademacher", "gaussian"), default="rademacher")

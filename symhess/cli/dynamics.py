@@ -19,7 +19,7 @@ def register(sub) -> None:
         "next to 2 lambda_min and its discrete-step value -2 log(1 - lr lambda_min)/lr.",
     )
     p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'z' or 'z + z**2/2'")
-    add_teacher_options(p)
+    add_teacher_options(p, (4, 3))
     g = p.add_argument_group("training")
     g.add_argument(
         "--noise",

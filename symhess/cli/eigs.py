@@ -13,7 +13,7 @@ def register(sub):
         "kernels fit)",
     )
     p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'erf(z)'")
-    add_teacher_options(p)
+    add_teacher_options(p, (100, 100))
     p.add_argument("--k", type=positive("--k"), default=10, help="how many (default 10)")
     p.add_argument("--which", choices=("largest", "smallest"), default="largest")
     p.add_argument(

@@ -33,7 +33,7 @@ def register(sub) -> None:
         "student's minimum is compared with the teacher's rank at its own optimum.",
     )
     p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'erf(z)', 'z + z**2/2'")
-    add_teacher_options(p)
+    add_teacher_options(p, (DEFAULT_D, DEFAULT_H))
     g = p.add_argument_group("student and flow")
     g.add_argument(
         "--student-h",
@@ -120,7 +120,7 @@ def run(args) -> int:
     if args.plot:
         check_output(args.plot, args.force)
     kern = resolve(args.expr, args.kernels)
-    teacher, origin = teacher_from(args, DEFAULT_D, DEFAULT_H)
+    teacher, origin = teacher_from(args)
     h_s = args.student_h or teacher.h
     ls = Landscape(kern, teacher.W, teacher.v)
     W0, v0 = initial_student(teacher.W, teacher.v, h_s, args.init, args.noise, args.start_seed)

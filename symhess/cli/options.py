@@ -252,10 +252,15 @@ def add_dist_option(p, help_text: str = "distribution of the teacher weights (de
     p.add_argument("--dist", default="normal", choices=DISTRIBUTIONS, help=help_text)
 
 
-def add_teacher_options(p) -> None:
+def add_teacher_options(p, sizes: tuple[int, int] | None = None) -> None:
+    """``--d --h --seed --dist --teacher``; ``sizes``: the command's default ``(d, h)``."""
     g = p.add_argument_group("teacher (random, or from a file)")
-    g.add_argument("--d", type=positive("--d"), help="input dimension")
-    g.add_argument("--h", type=positive("--h"), help="hidden units")
+    d_help, h_help = (
+        ("", "") if sizes is None else (f" (default {sizes[0]})", f" (default {sizes[1]})")
+    )
+    g.add_argument("--d", type=positive("--d"), help=f"input dimension{d_help}")
+    g.add_argument("--h", type=positive("--h"), help=f"hidden units{h_help}")
+    p.set_defaults(default_sizes=sizes)
     g.add_argument("--seed", type=seed, help=f"random seed (default {DEFAULT_SEED})")
     add_dist_option(g)
     g.add_argument("--teacher", metavar="T.npz", help="teacher file with arrays W (h x d), v (h,)")
@@ -279,8 +284,10 @@ def check_plot(path, force: bool) -> None:
     figure_format(path)
 
 
-def teacher_from(args, default_d=None, default_h=None):
-    """The teacher the options name, and a one-line description of where it came from."""
+def teacher_from(args):
+    """The teacher the options name (the command's default sizes when none are given), and a
+    one-line description of where it came from."""
+    default_d, default_h = getattr(args, "default_sizes", None) or (None, None)
     if args.teacher:
         if args.d is not None or args.h is not None or args.seed is not None:
             raise SymhessError("give either --teacher or --d/--h/--seed, not both")

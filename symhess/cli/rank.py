@@ -63,8 +63,8 @@ def register(sub):
         "certified, else mpmath, else float64.",
     )
     p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'z + z**3'")
-    p.add_argument("--d", type=positive("--d"), required=True, help="input dimension")
-    p.add_argument("--h", type=positive("--h"), required=True, help="hidden units")
+    p.add_argument("--d", type=positive("--d"), default=6, help="input dimension (default 6)")
+    p.add_argument("--h", type=positive("--h"), default=4, help="hidden units (default 4)")
     p.add_argument("--seed", type=seed, help=f"random seed (default {DEFAULT_SEED})")
     add_method_options(p, default="all")
     p.add_argument(

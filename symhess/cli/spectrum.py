@@ -18,8 +18,8 @@ def register(sub) -> None:
         "activations use the dense Hessian; eigenvalues zero up to rounding are left out.",
     )
     p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'z' or 'erf(z)'")
-    p.add_argument("--d", type=positive("--d"), required=True, help="input dimension")
-    p.add_argument("--h", type=positive("--h"), required=True, help="hidden units")
+    p.add_argument("--d", type=positive("--d"), default=10, help="input dimension (default 10)")
+    p.add_argument("--h", type=positive("--h"), default=10, help="hidden units (default 10)")
     p.add_argument(
         "--teachers",
         type=positive("--teachers"),

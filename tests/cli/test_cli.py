@@ -170,3 +170,34 @@ def test_spectrum_switches_to_the_operator_when_dense_does_not_fit(capsys, monke
     assert code == 0, err
     assert "matrix-free" in out and "stochastic Lanczos quadrature" in out
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    "command, sizes",
+    [
+        ("rank", (6, 4)),
+        ("spectrum", (10, 10)),
+        ("dynamics", (4, 3)),
+        ("eigs", (100, 100)),
+        ("density", (40, 40)),
+        ("analyze", (6, 4)),
+        ("flow", (3, 2)),
+        ("critical-points", (3, 2)),
+    ],
+)
+def test_every_teacher_command_has_default_sizes_named_in_its_help(command, sizes):
+    from symhess.cli.entry import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args([command, "z"])
+    got = getattr(args, "default_sizes", None) or (args.d, args.h)
+    assert tuple(got) == sizes
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    text = sub.format_help()
+    assert f"(default {sizes[0]})" in text and f"(default {sizes[1]})" in text
+
+
+def test_rank_runs_with_its_defaults(capsys):
+    code, out, err = run(["rank", "z**2", "--method", "exact"], capsys)
+    assert code == 0, err
+    assert "d = 6, h = 4" in out
