@@ -1,4 +1,19 @@
-"""Shared pytest options."""
+"""Shared pytest options, and the BLAS thread setting of the test session."""
+
+import os
+
+import numpy  # noqa: F401  (load both BLAS libraries before limiting them)
+import scipy.linalg  # noqa: F401
+from threadpoolctl import threadpool_limits
+
+# The suite runs on 2 cores shared with other work. A 2-thread OpenBLAS spins against the
+# other processes: dense eigvalsh at P = 1,220 took 31-36 s with 2 threads and 5-7 s with 1
+# at load 7, and no test's matrices are large enough for a second thread to pay off on a
+# quiet machine either. So every BLAS runs on one thread for the whole session, and the
+# solvers' own policy (symhess.base.threads) is told the same; the thread tests set their
+# counts explicitly.
+os.environ.setdefault("SYMHESS_BLAS_THREADS", "1")
+_LIMITS = threadpool_limits(limits=1)
 
 
 def pytest_addoption(parser):
