@@ -169,6 +169,16 @@ def add_method_options(p, default: str) -> None:
     )
 
 
+def add_threads_option(p) -> None:
+    """``--threads``: numpy's BLAS threads inside the iterative solvers."""
+    p.add_argument(
+        "--threads",
+        type=positive("--threads"),
+        help="numpy BLAS threads inside the solvers (default: the idle cores, or "
+        "SYMHESS_BLAS_THREADS; scipy's BLAS always gets 1)",
+    )
+
+
 def add_kernels_option(p, tol: bool = False) -> None:
     """``--kernels DIR`` (and the quadrature ``--tol`` with ``tol=True``)."""
     if tol:

@@ -131,6 +131,11 @@ def check_digits(H: np.ndarray, error: HessianError, source: str) -> None:
         size = float(np.sqrt(sum(float(abs(x)) ** 2 for x in H.ravel())))
     else:
         size = float(np.linalg.norm(H))
+    check_size(size, error, source)
+
+
+def check_size(size: float, error: HessianError, source: str) -> None:
+    """:func:`check_digits` given ``||H||_F`` (e.g. from a matrix similar to ``H``)."""
     if error.bound >= size:
         raise SymhessError(
             f"the {error.system} Hessian of {source!r} keeps no correct digit at these "

@@ -595,7 +595,7 @@ def rank_report(
     act, methods, notes = check_methods(kern, methods, dps, kernel_dirs, prec)
     W, v = check_weights(W, v)
     h, d = W.shape
-    if "float" in methods:
+    if "float" in methods and float_summary is None:
         check_memory(h, d)
     runners = {
         "float": lambda: float_rank(kern, W, v, kernel_dirs, float_summary),
