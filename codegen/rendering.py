@@ -80,10 +80,27 @@ class ModuleSpec:
 
 def _integer_scaled(expr: sympy.Expr) -> tuple[sympy.Expr, int]:
     """``(N, Q)`` with ``expr == N / Q``, ``N`` with integer coefficients and ``Q >= 1``."""
-    expr = sympy.expand(expr)
+    if not _expanded(expr):
+        expr = sympy.expand(expr)
     coeffs = [t.as_coeff_Mul()[0] for t in sympy.Add.make_args(expr)]
     q = reduce(lcm, (int(sympy.Rational(x).q) for x in coeffs), 1)
+    if q == 1:
+        return expr, 1
     return sympy.expand(expr * q), q
+
+
+def _expanded(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is a sum of products of numbers and powers of symbols (what
+    ``sympy.expand`` returns for a polynomial; expanding it again changes nothing)."""
+
+    def monomial(t):
+        factors = sympy.Mul.make_args(t)
+        return all(
+            f.is_Number or f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_Integer)
+            for f in factors
+        )
+
+    return all(monomial(t) for t in sympy.Add.make_args(expr))
 
 
 def render(spec: ModuleSpec) -> str:

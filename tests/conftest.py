@@ -1,6 +1,7 @@
 """Shared pytest options, and the BLAS thread setting of the test session."""
 
 import os
+import tempfile
 
 import numpy  # noqa: F401  (load both BLAS libraries before limiting them)
 import scipy.linalg  # noqa: F401
@@ -14,6 +15,10 @@ from threadpoolctl import threadpool_limits
 # counts explicitly.
 os.environ.setdefault("SYMHESS_BLAS_THREADS", "1")
 _LIMITS = threadpool_limits(limits=1)
+
+# Kernels derived on demand (degrees above 8) go into a fresh folder of this session, never
+# into the user's cache: a test must neither depend on nor change what is cached there.
+os.environ["SYMHESS_CACHE"] = tempfile.mkdtemp(prefix="symhess-test-cache-")
 
 
 def pytest_addoption(parser):
