@@ -42,7 +42,7 @@ import numpy as np
 from ..activation import Activation
 from ..base import memory
 from ..base.progress import progress
-from ..base.systems import arb_precision, check_prec
+from ..base.systems import MAX_PREC, arb_precision, check_prec
 from ..curvature.accuracy import noise as eigenvalue_noise
 from ..curvature.dense import check_memory, hessian
 from ..errors import SymhessError
@@ -271,7 +271,7 @@ def check_methods(
     """The activation, the methods to run and notes, once ``methods`` are known and apply.
 
     ``"exact"`` asked of an activation whose kernels are not rational but evaluate in ball
-    arithmetic (the ReLU family) is replaced by ``"certified"``, with a note saying so.
+    arithmetic (erf, the ReLU family) is replaced by ``"certified"``, with a note saying so.
     """
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
@@ -283,8 +283,9 @@ def check_methods(
     if "exact" in methods and not act.is_polynomial and "arb" in kern.systems:
         methods = list(dict.fromkeys("certified" if m == "exact" else m for m in methods))
         notes.append(
-            "exact rank over Q does not apply: the kernels of this activation involve pi, "
-            "square roots and arccos; routed to the certified method (ball arithmetic)"
+            "exact rank over Q does not apply: the kernels of this activation are not rational "
+            "(pi, square roots, arcsin or arccos); routed to the certified method (ball "
+            "arithmetic)"
         )
     if "exact" in methods:
         require_polynomial(act)
@@ -515,13 +516,17 @@ def exact_rank(spec, W, v, kernel_dirs=None, seed: int = 0, fast: bool = True) -
     return MethodRank("exact", rank, H.shape[0], detail, seconds=seconds, route=route)
 
 
-def certified_rank(spec, W, v, prec: int = DEFAULT_PREC, kernel_dirs=None) -> MethodRank:
+def certified_rank(
+    spec, W, v, prec: int = DEFAULT_PREC, kernel_dirs=None, *, escalate: bool = False
+) -> MethodRank:
     """The rank proved in ball arithmetic at ``prec`` bits (see :mod:`symhess.rank.certify`).
 
     The null directions come from :func:`symhess.rank.theory.null_basis` (for the ReLU family
     the rescaling directions, or the sign classes at ``d = 1``); an activation without a
-    known null basis is proved full rank or not at all. The weights enter with their exact
-    binary values. ``rank`` is ``None`` when nothing was proved; ``detail`` says why.
+    known null basis (erf) is proved full rank or not at all. The weights enter with their
+    exact binary values. ``rank`` is ``None`` when nothing was proved; ``detail`` says why
+    ("not certified at this precision ...; try N bits"). With ``escalate`` the precision is
+    doubled until the proof goes through or :data:`~symhess.base.systems.MAX_PREC` is passed.
     """
     start = time.perf_counter()
     prec = check_prec(prec)
@@ -540,13 +545,17 @@ def certified_rank(spec, W, v, prec: int = DEFAULT_PREC, kernel_dirs=None) -> Me
     basis = null_basis(kern.activation, W, v)
     if basis.vectors is None and kern.activation.relu_family is not None:
         return outcome(None, f"not certified: {basis.source}", False)
-    with arb_precision(prec):
-        try:
-            H = hessian(kern, W, v, system="arb", kernel_dirs=kernel_dirs)
-        except SymhessError as exc:  # a pair of rows that the balls cannot tell apart
-            return outcome(None, f"not certified at {prec} bits: {exc}", False)
-        cert = certify_rank(H, basis.vectors)
     where = "" if basis.vectors is None else f"; null directions: {basis.source}"
+    while True:
+        with arb_precision(prec):
+            try:
+                H = hessian(kern, W, v, system="arb", kernel_dirs=kernel_dirs)
+            except SymhessError as exc:  # a pair of rows that the balls cannot tell apart
+                return outcome(None, f"not certified at {prec} bits: {exc}", False)
+            cert = certify_rank(H, basis.vectors)
+        if cert.certified or not escalate or 2 * prec > MAX_PREC:
+            break
+        prec *= 2
     return outcome(cert.rank if cert.certified else None, cert.reason + where, cert.certified)
 
 
