@@ -12,12 +12,15 @@ conjugate gradients, stochastic Lanczos quadrature):
 
 * scipy's own BLAS gets **one** thread: its calls inside the solvers (reorthogonalisation,
   small dense factorisations) are memory-bound or tiny, and a second thread only spins;
-* numpy's BLAS gets :func:`numpy_threads` threads: the cores that are idle *now* (the CPU
-  count minus the one-minute load average, at least 1; the environment variable
-  :data:`ENV_VAR` overrides it). Measured on this 2-core machine: on a quiet machine 2
-  threads make the operator's products 1.1-1.6x faster than 1; with other processes busy, a
-  2-thread BLAS collapses (its threads spin against them) and 1 thread was 6-13x faster. So
-  the count follows the load instead of being fixed.
+* numpy's BLAS gets :func:`numpy_threads` threads: the cores that other processes leave idle
+  *now* (the CPU count minus their busy cores, sampled from ``/proc/stat`` for 50 ms and
+  reused for 10 s; elsewhere the one-minute load average; at least 1; the environment
+  variable :data:`ENV_VAR` overrides it). This process's own threads do not count: a second
+  solver must not back off because the first one kept both cores busy. Measured on this
+  2-core machine: on a quiet machine 2 threads make the operator's products 1.1-1.6x faster
+  than 1; with other processes busy, a 2-thread BLAS collapses (its threads spin against
+  them) and 1 thread was 6-13x faster. So the count follows the others' load instead of
+  being fixed.
 
 When numpy and scipy share one BLAS library (a conda/MKL or system build) there are no two
 pools to compete: only the numpy count is applied. symhess's own pool (the dense assembly's
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -49,13 +53,54 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def idle_cores() -> int:
-    """Cores not busy with other work now: ``cores() - load average`` (1 minute), at least 1."""
+_SAMPLE_SECONDS = 0.05
+_REUSE_SECONDS = 10.0
+_LAST: dict[str, float] = {}
+
+
+def _busy_jiffies() -> tuple[int, int] | None:
+    """(busy, total) CPU time of the whole machine from ``/proc/stat``, if readable."""
     try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return cores()
-    return max(1, min(cores(), int(cores() - load + 0.5)))
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # user nice system idle iowait irq softirq steal
+    return total - idle, total
+
+
+def _others_busy() -> float | None:
+    """Cores kept busy by other processes over a short sample, or ``None`` if unknown."""
+    first = _busy_jiffies()
+    if first is None:
+        return None
+    own = time.process_time()
+    start = time.perf_counter()
+    time.sleep(_SAMPLE_SECONDS)
+    second = _busy_jiffies()
+    own = time.process_time() - own
+    wall = time.perf_counter() - start
+    if second is None or second[1] <= first[1]:
+        return None
+    busy_fraction = (second[0] - first[0]) / (second[1] - first[1])
+    return max(0.0, busy_fraction * (os.cpu_count() or cores()) - own / wall)
+
+
+def idle_cores() -> int:
+    """Cores other processes leave idle now (module docstring), at least 1."""
+    now = time.monotonic()
+    if now - _LAST.get("time", -float("inf")) < _REUSE_SECONDS:
+        return int(_LAST["idle"])
+    others = _others_busy()
+    if others is None:
+        try:
+            others = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            others = 0.0
+    idle = max(1, min(cores(), int(cores() - others + 0.5)))
+    _LAST.update(time=now, idle=idle)
+    return idle
 
 
 def check_threads(n, name: str = "threads") -> int:
@@ -175,6 +220,15 @@ def solver_threads(threads: int | None = None) -> Iterator[str]:
     """
     n = numpy_threads(threads)
     with blas_limits(numpy=n, scipy=1):
+        yield describe()
+
+
+@contextlib.contextmanager
+def lapack_threads(threads: int | None = None) -> Iterator[str]:
+    """For one dense LAPACK call (not an iterative solver): whichever BLAS runs it, numpy's
+    or scipy's, gets :func:`numpy_threads` threads - there is no second library competing."""
+    n = numpy_threads(threads)
+    with blas_limits(numpy=n, scipy=n):
         yield describe()
 
 

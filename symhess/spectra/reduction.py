@@ -28,7 +28,7 @@ import numpy as np
 import scipy.linalg
 
 from ..base import memory, progress
-from ..base.threads import solver_threads
+from ..base.threads import lapack_threads, solver_threads
 from ..curvature.accuracy import HessianError, hessian_error
 from ..curvature.dense import assemble, check_size
 from ..curvature.matrices import kernel_matrices
@@ -224,7 +224,8 @@ def reduced_spectrum(
     v : array_like, shape (h,)
     kernel_dirs : sequence of paths, optional
     threads : int, optional
-        numpy's BLAS threads for the eigensolver (:mod:`symhess.base.threads`).
+        BLAS threads for LAPACK (:func:`symhess.base.threads.lapack_threads`; default the
+        cores other processes leave idle).
     show_progress : bool, optional
         Progress bars of long kernel evaluations (quadrature).
 
@@ -254,7 +255,7 @@ def reduced_spectrum(
     # above it leaves no correct digit, refused as the dense route refuses it
     size = float(np.sqrt(np.linalg.norm(R) ** 2 + (d - h) * np.linalg.norm(A) ** 2))
     check_size(size, error, kernels.activation.source)
-    with solver_threads(threads):
+    with lapack_threads(threads):  # scipy's LAPACK alone: it gets the idle cores
         reduced = scipy.linalg.eigvalsh(R, overwrite_a=True, check_finite=False, driver="evd")
         del R
         bulk = np.linalg.eigvalsh(A)

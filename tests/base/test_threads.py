@@ -48,10 +48,40 @@ def test_numpy_threads_follow_the_environment_then_the_idle_cores(monkeypatch):
     assert threads.numpy_threads() == 3
     assert threads.numpy_threads(2) == 2
     monkeypatch.delenv(threads.ENV_VAR)
+    monkeypatch.setattr(threads, "_LAST", {})
+    monkeypatch.setattr(threads, "_others_busy", lambda: 0.0)
+    assert threads.numpy_threads() == threads.cores()
+    monkeypatch.setattr(threads, "_LAST", {})
+    monkeypatch.setattr(threads, "_others_busy", lambda: 50.0)
+    assert threads.numpy_threads() == 1
+    # without /proc/stat: the load average
+    monkeypatch.setattr(threads, "_LAST", {})
+    monkeypatch.setattr(threads, "_others_busy", lambda: None)
     monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert threads.numpy_threads() == threads.cores()
-    monkeypatch.setattr(threads.os, "getloadavg", lambda: (50.0, 0.0, 0.0))
-    assert threads.numpy_threads() == 1
+
+
+def test_own_threads_do_not_count_as_other_load():
+    """While this process keeps a core busy, the others' load it measures stays below it."""
+    import threading
+
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            pass
+
+    worker = threading.Thread(target=spin)
+    worker.start()
+    try:
+        others = threads._others_busy()
+    finally:
+        stop.set()
+        worker.join()
+    if others is None:
+        pytest.skip("no /proc/stat")
+    total_busy = others  # others only; our spinning thread is subtracted
+    assert total_busy < threads.cores()
 
 
 @pytest.mark.parametrize("bad", ["0", "two", "-1"])
