@@ -20,7 +20,7 @@ def register(sub):
         "--tol",
         type=number("--tol", 0.0),
         help="relative accuracy (default 1e-10 for largest; for smallest the relative "
-        "residual ||H u - lambda u|| / lambda, 1e-8)",
+        "residual ||H u - lambda u|| / lambda, 1e-6: eigenvalue errors are about its square)",
     )
     p.add_argument("--maxiter", type=positive("--maxiter"), help="solver iterations at most")
     add_threads_option(p)

@@ -43,6 +43,9 @@ PRECONDITIONERS = ("hermite", "jacobi")
 _CHUNK = 20
 # LOBPCG stops at this relative residual; inverse iteration takes it from there.
 _LOBPCG_RTOL = 1e-6
+# Default relative residual of the Hermite route: eigenvalue errors are about its square
+# times lambda / gap, and float64 products cannot resolve much below ~eps lambda_max / lambda.
+_HERMITE_RTOL = 1e-6
 # At most this many steps of inverse iteration polish LOBPCG's vectors.
 _POLISH_STEPS = 2
 
@@ -124,7 +127,8 @@ def extreme_eigenvalues(
     tol : float, optional
         Largest: ARPACK's relative eigenvalue tolerance (default 1e-10). Smallest with the
         Hermite preconditioner: the relative residual ``||H u - lambda u|| / |lambda|`` of
-        every pair (default 1e-8); with the Jacobi preconditioner the residual norm over the
+        every pair (default 1e-6: an eigenvalue's relative error is then about
+        ``1e-12 lambda / gap``); with the Jacobi preconditioner the residual norm over the
         largest diagonal entry (default 1e-8).
     maxiter : int, optional
         Solver iterations (ARPACK restarts or LOBPCG steps); default: the solver's own for
@@ -155,6 +159,7 @@ def extreme_eigenvalues(
         raise SymhessError(f"k must be a positive integer, got {k!r}")
     if k > P:
         raise SymhessError(f"k = {k} exceeds the number of parameters P = {P}")
+    hermite_default = tol is None and which == "smallest"
     if tol is None:
         tol = 1e-10 if which == "largest" else 1e-8
     if not tol > 0:
@@ -179,8 +184,9 @@ def extreme_eigenvalues(
         else:
             M, why = _hermite(op, preconditioner)
             if M is not None:
+                rtol = _HERMITE_RTOL if hermite_default else tol
                 lam, U, converged, method = _lobpcg_hermite(
-                    counted, M, int(k), tol, maxiter, seed, scale
+                    counted, M, int(k), rtol, maxiter, seed, scale
                 )
             else:
                 lam, U, converged, method = _lobpcg(op, counted, int(k), tol * scale, maxiter, seed)
@@ -320,7 +326,7 @@ def _lobpcg_hermite(counted, M, k, tol, maxiter, seed, scale):
     lam, U = lam[:k], X[:, :k]
     rel = history[-1]
     polished = 0
-    if tol < rel <= 1e-2 and np.all(lam > 1e3 * floor):
+    if tol < rel <= 1e-2 and np.all(lam > 10 * floor):
         # H is positive definite on these directions: inverse iteration by PCG is safe
         for _ in range(_POLISH_STEPS):
             Y = np.column_stack([_pcg(counted, M, U[:, j]) for j in range(k)])
