@@ -29,7 +29,8 @@ With ``s_n`` the coefficients of ``sigma`` (``sigma(z) = sum_n s_n z^n``, degree
 * ``linear``: ``s_1 z`` (exact; docs/theory.md, "The linear network"): ``d``, plus one with
   ``s_0 != 0``.
 * ``binomial``: ``s_1 z + s_p z^p`` (``p >= 3``, ``s_1 s_p != 0``, any ``s_0``) with
-  ``h d <= C(d+p-1, p)`` and ``(d, p, h)`` not defective (exact; docs/theory.md, "Rank"):
+  ``h d <= C(d+p-1, p)`` and ``(d, p, h)`` not defective (exact; docs/theory.md, "Certified
+  rank"):
   ``h d + min(h, d + c)``. The degree-``p`` part fixes the weights up to the ``h`` unit
   scalings ``dw_i = c_i w_i, dv_i = -p c_i v_i`` (Alexander-Hirschowitz), which move the
   linear part by ``(1 - p) sum_i c_i v_i w_i`` (and the constant by ``-p s_0 sum_i c_i v_i``):
