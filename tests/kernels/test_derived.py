@@ -150,6 +150,11 @@ def test_generate_any_degree(tmp_path, capsys):
     assert code == 0, err and (tmp_path / "t.py").is_file()
     kern = symhess.resolve("t", kernel_dirs=[tmp_path])
     assert kern.origin == str(tmp_path / "t.py")
+    assert "arb" not in kern.systems  # a generated polynomial module claims no balls
+    code = main(["analyze", "t", "--kernels", str(tmp_path), "--d", "3", "--h", "2"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "exact          8" in out
     t = symhess.rational_teacher(3, 2, seed=3)
     np.testing.assert_allclose(
         symhess.hessian(kern, t.W, t.v),
