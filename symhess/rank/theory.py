@@ -102,10 +102,10 @@ PREDICTION_NAMES = (
 )
 """Every prediction's name, in the order :func:`predictions` lists them."""
 
-MIXED_PREDICTIONS = ("homogenized_ah", "product", "partition")
+MIXED_PREDICTIONS = ("homogenized_ah", "binomial", "product", "partition")
 """The counts of mixed-degree networks (docs/theory.md, "Rank of mixed-degree polynomial
-networks"); the others are older: the parameter count, the seed paper's and
-Alexander-Hirschowitz's."""
+networks", and "Certified rank" for ``binomial``); the others are older: the parameter count,
+the seed paper's and Alexander-Hirschowitz's."""
 
 DEFECTIVE = frozenset({(3, 4, 5), (4, 4, 9), (5, 3, 7), (5, 4, 14)})
 """``(d, k, h)`` where ``h`` generic k-th powers of linear forms in ``d`` variables span one
