@@ -211,6 +211,7 @@ def certify_rank(H: np.ndarray, null_basis=None, *, tau: float | None = None) ->
         Nb = np.vectorize(_ball, otypes=[object])(N)
         base = base + flint.arb(gamma) * Nb.dot(Nb.T)
     what = "full rank" if k == 0 else f"rank = P - {k}"
+    shifted = "H + gamma N N^T - tau I" if k else "H - tau I"
     Ab = flint.arb_mat(base.tolist())
     for tau in taus:
         A = Ab - flint.arb(tau) * flint.arb_mat(np.eye(P).tolist())
@@ -226,18 +227,18 @@ def certify_rank(H: np.ndarray, null_basis=None, *, tau: float | None = None) ->
                 prec,
                 P,
                 margin,
-                f"certified {what}: proved at {prec} bits - X (H + gamma N N^T - tau I) X^T is "
-                f"strictly diagonally dominant for a refined inverse Cholesky factor X (refined "
+                f"certified {what}: proved at {prec} bits - X ({shifted}) X^T is strictly "
+                f"diagonally dominant for a refined inverse Cholesky factor X (refined "
                 f"{cert.steps} time(s)), "
                 + (
-                    f"so every non-zero eigenvalue exceeds {tau:.3g}"
+                    f"so every {'non-zero ' if k else ''}eigenvalue exceeds {tau:.3g}"
                     if tau > 0
                     else "tau = 0 (no lower bound on the eigenvalues proved at this precision)"
                 ),
             )
     if cert.indefinite:
         why = (
-            f"H + gamma N N^T - tau I is certainly negative along a vector x (x^T A x < 0 in "
+            f"{shifted} is certainly negative along a vector x (x^T A x < 0 in "
             f"balls) for tau = {tau:.3g}: H has more than {k} zero eigenvalues or one at most "
             f"{tau:.3g}"
         )

@@ -127,7 +127,30 @@ def reduced_hessian(
     """
     Q = row_space_basis(W)
     A = np.multiply.outer(v, v) * K["K11"]
-    return assemble(K, W @ Q, v), A, Q
+    return assemble(rotated(K, Q), W @ Q, v), A, Q
+
+
+ROTATED_KEYS = ("U", "V")
+"""Kernel-matrix entries that are rows in ``R^d`` rather than functions of ``(a, b, c)``: the
+ReLU family's unit directions ``w_i / |w_i|`` (its bisector form, :mod:`symhess.kernels.relu`)."""
+
+
+def rotated(K: dict, Q: np.ndarray) -> dict:
+    """The kernel matrices of the rotated teacher ``(W Q, v)``: the same ``h x h`` matrices
+    (they depend on ``W W^T`` only) and the direction rows of :data:`ROTATED_KEYS` times ``Q``.
+
+    Parameters
+    ----------
+    K : dict of str to ndarray
+        Kernel matrices of ``W``.
+    Q : ndarray, shape (d, m)
+        Orthonormal columns spanning the rows of ``W``.
+    """
+    out = dict(K)
+    for key in ROTATED_KEYS:
+        if key in out:
+            out[key] = np.asarray(out[key], dtype=np.float64) @ Q
+    return out
 
 
 @dataclass(frozen=True)
@@ -278,7 +301,7 @@ def reduced_operator(kernels, W: np.ndarray, v: np.ndarray) -> tuple[HessianOper
     K = kernel_matrices(kernels, W)
     Q = row_space_basis(W)
     A = np.multiply.outer(v, v) * K["K11"]
-    return HessianOperator(K, W @ Q, v, kernels=kernels), A
+    return HessianOperator(rotated(K, Q), W @ Q, v, kernels=kernels), A
 
 
 def reduced_extremes(

@@ -16,7 +16,7 @@ from symhess.spectra.extremes import extreme_eigenvalues
 CUBIC = "z - z**2/3 + z**3/6"
 
 
-@pytest.mark.parametrize("act", ["erf(z)", "tanh(z)", CUBIC])
+@pytest.mark.parametrize("act", ["erf(z)", "tanh(z)", CUBIC, "relu(z)"])
 @pytest.mark.parametrize("d, h", [(30, 5), (60, 20)])
 def test_whole_spectrum_equals_dense(act, d, h):
     """Acceptance: the whole sorted spectrum to 1e-12 of max |lambda|."""
@@ -76,11 +76,14 @@ def test_extremes_from_the_spectrum_and_from_the_reduced_operator():
     assert bulk.sum() >= d - h
 
 
-def test_reduced_operator_products_are_cheaper_and_agree_with_the_full_one():
+@pytest.mark.parametrize("act", ["tanh(z)", "relu(z)"])
+def test_reduced_operator_products_are_cheaper_and_agree_with_the_full_one(act):
+    """relu: its kernel matrices carry the unit directions w_i / |w_i| (the bisector form),
+    rotated with the teacher."""
     d, h = 80, 5
     t = symhess.sample_teacher(d, h, seed=7)
-    full = extreme_eigenvalues(operator("tanh(z)", t.W, t.v), 4, "largest")
-    red, _ = reduction.reduced_extremes("tanh(z)", t.W, t.v, 4, "largest")
+    full = extreme_eigenvalues(operator(act, t.W, t.v), 4, "largest")
+    red, _ = reduction.reduced_extremes(act, t.W, t.v, 4, "largest")
     np.testing.assert_allclose(red.eigenvalues, full.eigenvalues, rtol=1e-10)
 
 
