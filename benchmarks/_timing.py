@@ -29,3 +29,16 @@ def machine() -> str:
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"BLAS threads: {threads or 'library default'}"
     )
+
+
+def load() -> str:
+    """The 1-, 5- and 15-minute load averages (other processes make timings noisy)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def verdict(seconds: float, target: float, applies: bool = True) -> str:
+    """``"target < T s: met"`` or ``MISSED``, or nothing when the target is for another size."""
+    if not applies:
+        return "(the target is for the full size; run without --quick)"
+    return f"target < {target:g} s: {'met' if seconds < target else 'MISSED'}"

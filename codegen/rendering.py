@@ -80,10 +80,27 @@ class ModuleSpec:
 
 def _integer_scaled(expr: sympy.Expr) -> tuple[sympy.Expr, int]:
     """``(N, Q)`` with ``expr == N / Q``, ``N`` with integer coefficients and ``Q >= 1``."""
-    expr = sympy.expand(expr)
+    if not _expanded(expr):
+        expr = sympy.expand(expr)
     coeffs = [t.as_coeff_Mul()[0] for t in sympy.Add.make_args(expr)]
     q = reduce(lcm, (int(sympy.Rational(x).q) for x in coeffs), 1)
+    if q == 1:
+        return expr, 1
     return sympy.expand(expr * q), q
+
+
+def _expanded(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is a sum of products of numbers and powers of symbols (what
+    ``sympy.expand`` returns for a polynomial; expanding it again changes nothing)."""
+
+    def monomial(t):
+        factors = sympy.Mul.make_args(t)
+        return all(
+            f.is_Number or f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_Integer)
+            for f in factors
+        )
+
+    return all(monomial(t) for t in sympy.Add.make_args(expr))
 
 
 def render(spec: ModuleSpec) -> str:
@@ -275,7 +292,7 @@ def _check_symbols(spec: ModuleSpec, allowed) -> None:
         raise ValueError(f"kernels of {spec.name!r} contain unexpected symbols {stray}")
 
 
-_CLOSED_FORM_SYSTEMS = ("float64", "mpmath")
+_CLOSED_FORM_SYSTEMS = ("float64", "mpmath", "arb")
 
 
 def _render_closed_form(spec: ModuleSpec) -> str:
@@ -293,7 +310,7 @@ def _render_closed_form(spec: ModuleSpec) -> str:
                 reduced,
                 name=name,
                 names=names,
-                input_types="array_like, float, mpmath.mpf or object array of mpf",
+                input_types="array_like, float, mpmath.mpf, flint.arb or object array of either",
                 params=params,
                 params_doc=f"Parameters ``{', '.join(params)}``",
                 count_error=f"{len(params)} parameters {', '.join(params)}",
@@ -313,11 +330,12 @@ def _render_closed_form(spec: ModuleSpec) -> str:
         "K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)] with (u, w) ~ N(0, [[a, c], [c, b]]),",
         f"for sigma(z) = {spec.sigma or spec.source}.",
         "",
-        "Evaluates in float64 (numpy arrays, broadcast) and in mpmath numbers (or numpy object",
-        "arrays of them) at the current mpmath.mp.dps: functions, pi and non-integer rationals",
-        "come from the namespace symhess.elementary.namespace picks from the inputs, so no",
-        "float literal appears below. Exact rationals are not supported (the kernels are not",
-        "rational functions).",
+        "Evaluates in float64 (numpy arrays, broadcast), in mpmath numbers (or numpy object",
+        "arrays of them) at the current mpmath.mp.dps and in python-flint arb balls (rigorous",
+        "enclosures, for certificates): functions, pi and non-integer rationals come from the",
+        "namespace symhess.elementary.namespace picks from the inputs, so no float literal",
+        "appears below. Exact rationals are not supported (the kernels are not rational",
+        "functions).",
         f"Operations: {ops[0]} (one common-subexpression pass over all six kernels).",
         *_extra_doc(spec, ops),
         '"""',

@@ -15,9 +15,39 @@ from symhess.symbolic.polynomial import (
 from .rendering import ModuleSpec
 
 FAMILY_DEGREES = range(1, 9)
-"""Degrees of the shipped polynomial families (``generated/poly_deg{p}.py``)."""
+"""Degrees of the shipped polynomial families (``generated/poly_deg{p}.py``); higher degrees
+are derived on first use into the user cache folder (:mod:`symhess.kernels.derived`)."""
 
 UPDATE_COMMAND = "python -m symhess.codegen --update"
+
+
+def family_command(degree: int) -> str:
+    """The command that regenerates the family of ``degree``: the shipped ones together,
+    a higher degree into the user cache folder."""
+    if degree in FAMILY_DEGREES:
+        return UPDATE_COMMAND
+    return f"python -m symhess.codegen --family {degree}"
+
+
+# Derivation + code generation of the family of degree 16 took 6.8 s (2-core machine at
+# load 6.5; degree 8: 0.6 s, 12: 2.2 s, 20: 22 s, 24: 66 s; benchmarks/bench_codegen.py),
+# growing like p^5.5 - mostly SymPy's common-subexpression pass and printing. One activation
+# with its coefficients folded in costs about the same when all 16 are non-zero and grows
+# with the number of non-zero coefficient pairs: z + z**16 0.15 s, z - z**3 + z**5 + z**11
+# 0.5 s.
+_SECONDS_AT_16 = 7.0
+_GROWTH = 5.5
+
+
+def derivation_seconds(degree: int) -> float:
+    """Estimated seconds to derive and print the family of ``degree`` (for warnings)."""
+    return _SECONDS_AT_16 * (degree / 16) ** _GROWTH
+
+
+def activation_seconds(act: Activation) -> float:
+    """Estimated seconds to derive and print the module of one polynomial activation."""
+    k = sum(1 for s in act.coefficients[1:] if s != 0)
+    return _SECONDS_AT_16 * (k / 16) ** 2 * (act.degree / 16) ** 3
 
 
 def family_name(degree: int) -> str:
@@ -37,7 +67,7 @@ def family_spec(degree: int) -> ModuleSpec:
         canonical=family_canonical(degree),
         kernels=isserlis_kernels(coefficient_symbols(degree)),
         degree=degree,
-        regenerate=UPDATE_COMMAND,
+        regenerate=family_command(degree),
         extra_kernels=extra_isserlis_kernels(coefficient_symbols(degree)),
     )
 

@@ -2,18 +2,19 @@
 # Source: s0*erf(sqrt(s1)*z) with s1 = alpha**2 > 0 (parameters s0, s1 at run time)
 # Canonical: erf-family(s0*erf(sqrt(s1)*z))
 # Hash: 73f3e57c0a829da3
-# Body-SHA256: 0c7ef64296c914c8
+# Body-SHA256: 5b05bac1896d16e2
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of a closed-form family.
 
 K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)] with (u, w) ~ N(0, [[a, c], [c, b]]),
 for sigma(z) = s0*erf(sqrt(s1)*z).
 
-Evaluates in float64 (numpy arrays, broadcast) and in mpmath numbers (or numpy object
-arrays of them) at the current mpmath.mp.dps: functions, pi and non-integer rationals
-come from the namespace symhess.elementary.namespace picks from the inputs, so no
-float literal appears below. Exact rationals are not supported (the kernels are not
-rational functions).
+Evaluates in float64 (numpy arrays, broadcast), in mpmath numbers (or numpy object
+arrays of them) at the current mpmath.mp.dps and in python-flint arb balls (rigorous
+enclosures, for certificates): functions, pi and non-integer rationals come from the
+namespace symhess.elementary.namespace picks from the inputs, so no float literal
+appears below. Exact rationals are not supported (the kernels are not rational
+functions).
 Operations: 47 (one common-subexpression pass over all six kernels).
 extra_kernels() returns K40, for the Hessian away from the optimum;
 operations: 32 (a pass of its own: the six kernels' code does not change).
@@ -29,7 +30,7 @@ SOURCE = 's0*erf(sqrt(s1)*z) with s1 = alpha**2 > 0 (parameters s0, s1 at run ti
 CANONICAL = 'erf-family(s0*erf(sqrt(s1)*z))'
 HASH = '73f3e57c0a829da3'
 PARAMETERS = ('s0', 's1')
-SYSTEMS = ('float64', 'mpmath')
+SYSTEMS = ('float64', 'mpmath', 'arb')
 OUTPUTS = ('K00', 'K11', 'K20', 'K22', 'K31', 'K13')
 EXTRA_OUTPUTS = ('K40',)
 
@@ -39,7 +40,7 @@ def kernels(a, b, c, s):
 
     Parameters
     ----------
-    a, b, c : array_like, float, mpmath.mpf or object array of mpf
+    a, b, c : array_like, float, mpmath.mpf, flint.arb or object array of either
         ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
     s : sequence of 2 numbers
         Parameters ``s0, s1`` in the number system of ``a, b, c``.
@@ -99,7 +100,7 @@ def extra_kernels(a, b, c, s):
 
     Parameters
     ----------
-    a, b, c : array_like, float, mpmath.mpf or object array of mpf
+    a, b, c : array_like, float, mpmath.mpf, flint.arb or object array of either
         ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
     s : sequence of 2 numbers
         Parameters ``s0, s1`` in the number system of ``a, b, c``.

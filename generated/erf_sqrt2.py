@@ -2,18 +2,19 @@
 # Source: erf(z/sqrt(2))
 # Canonical: erf(mul(1/2, pow(2, 1/2), z))
 # Hash: a1f487f37ecf9745
-# Body-SHA256: a42285430e0383bc
+# Body-SHA256: 839ab9ea748ba79c
 # Regenerate: python -m symhess.codegen --update
 """Gaussian kernels K00, K11, K20, K22, K31, K13 of one activation (closed form).
 
 K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)] with (u, w) ~ N(0, [[a, c], [c, b]]),
 for sigma(z) = erf(z/sqrt(2)).
 
-Evaluates in float64 (numpy arrays, broadcast) and in mpmath numbers (or numpy object
-arrays of them) at the current mpmath.mp.dps: functions, pi and non-integer rationals
-come from the namespace symhess.elementary.namespace picks from the inputs, so no
-float literal appears below. Exact rationals are not supported (the kernels are not
-rational functions).
+Evaluates in float64 (numpy arrays, broadcast), in mpmath numbers (or numpy object
+arrays of them) at the current mpmath.mp.dps and in python-flint arb balls (rigorous
+enclosures, for certificates): functions, pi and non-integer rationals come from the
+namespace symhess.elementary.namespace picks from the inputs, so no float literal
+appears below. Exact rationals are not supported (the kernels are not rational
+functions).
 Operations: 28 (one common-subexpression pass over all six kernels).
 extra_kernels() returns K40, for the Hessian away from the optimum;
 operations: 20 (a pass of its own: the six kernels' code does not change).
@@ -29,7 +30,7 @@ SOURCE = 'erf(z/sqrt(2))'
 CANONICAL = 'erf(mul(1/2, pow(2, 1/2), z))'
 HASH = 'a1f487f37ecf9745'
 PARAMETERS = ()
-SYSTEMS = ('float64', 'mpmath')
+SYSTEMS = ('float64', 'mpmath', 'arb')
 OUTPUTS = ('K00', 'K11', 'K20', 'K22', 'K31', 'K13')
 EXTRA_OUTPUTS = ('K40',)
 
@@ -39,7 +40,7 @@ def kernels(a, b, c):
 
     Parameters
     ----------
-    a, b, c : array_like, float, mpmath.mpf or object array of mpf
+    a, b, c : array_like, float, mpmath.mpf, flint.arb or object array of either
         ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
 
     Returns
@@ -91,7 +92,7 @@ def extra_kernels(a, b, c):
 
     Parameters
     ----------
-    a, b, c : array_like, float, mpmath.mpf or object array of mpf
+    a, b, c : array_like, float, mpmath.mpf, flint.arb or object array of either
         ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.
 
     Returns

@@ -9,8 +9,10 @@ object's functions and constants, so one text serves both number systems::
     K11 = 4*s1/(_e.pi*_e.sqrt(...))
 
 float64 inputs get numpy and scipy.special; mpmath numbers, or numpy object arrays of them,
-get mpmath applied element by element. Exact rationals have no square roots or ``pi``: they
-are refused (the kernel registry turns that into a one-line error before calling).
+get mpmath applied element by element; python-flint ``arb`` balls get flint's rigorous
+functions at the current ``flint.ctx.prec`` (every result a ball containing the exact value).
+Exact rationals have no square roots or ``pi``: they are refused (the kernel registry turns
+that into a one-line error before calling).
 """
 
 from __future__ import annotations
@@ -50,6 +52,23 @@ def _mpmath_namespace() -> SimpleNamespace:
     )
 
 
+def _arb_method(name: str):
+    return lambda x: getattr(x, name)()
+
+
+_ARB_UFUNCS = {name: np.frompyfunc(_arb_method(name), 1, 1) for name in PRIMITIVES}
+
+
+def _arb_namespace() -> SimpleNamespace:
+    # pi and rationals at call time: they follow the current flint.ctx.prec
+    return SimpleNamespace(
+        system="arb",
+        pi=flint.arb.pi(),
+        rational=lambda p, q: flint.arb(flint.fmpq(p, q)),
+        **_ARB_UFUNCS,
+    )
+
+
 def _kind(x) -> str:
     if isinstance(x, np.ndarray):
         if x.dtype != object:
@@ -57,6 +76,8 @@ def _kind(x) -> str:
         x = x.flat[0] if x.size else 0.0
     if isinstance(x, mpmath.mpf):
         return "mpmath"
+    if isinstance(x, flint.arb):
+        return "arb"
     if isinstance(x, (Fraction, flint.fmpq)):
         return "exact"
     return "float64"
@@ -67,13 +88,14 @@ def namespace(*inputs) -> SimpleNamespace:
 
     Parameters
     ----------
-    *inputs : float, ndarray, mpmath.mpf or object ndarray of mpf
+    *inputs : float, ndarray, mpmath.mpf, flint.arb or object ndarray of either
         The kernel's arguments.
 
     Returns
     -------
     SimpleNamespace
-        ``pi``, ``rational(p, q)`` and the functions in :data:`FUNCTIONS`.
+        ``pi``, ``rational(p, q)`` and the functions in :data:`FUNCTIONS`, for float64,
+        mpmath or ``arb`` (balls, when any input is one).
 
     Raises
     ------
@@ -83,4 +105,6 @@ def namespace(*inputs) -> SimpleNamespace:
     kinds = {_kind(x) for x in inputs}
     if "exact" in kinds:
         raise TypeError("closed-form kernels are not rational: evaluate in float64 or mpmath")
+    if "arb" in kinds:
+        return _arb_namespace()
     return _mpmath_namespace() if "mpmath" in kinds else _NUMPY

@@ -7,3 +7,12 @@ class SymhessError(ValueError):
     The CLI prints ``symhess: error: <message>`` and exits with status 2; library users
     catch it like any ``ValueError``.
     """
+
+
+class SymhessWarning(UserWarning):
+    """Something the user should know that does not stop the computation (a cache folder
+    that cannot be written, a derivation that will take a while).
+
+    The CLI prints ``symhess: warning: <message>`` on stderr; library users see an ordinary
+    Python warning.
+    """

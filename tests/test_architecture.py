@@ -227,3 +227,21 @@ def test_no_reference_to_the_private_notes():
     for folder in FOLDERS.values():
         for path in folder.rglob("*.py"):
             assert "math.md" not in path.read_text(encoding="utf-8"), path
+
+
+def test_one_home_for_the_blas_thread_policy():
+    """threadpoolctl is used in symhess/base/threads.py only: every solver, pool and
+    quadrature limits BLAS threads through it."""
+    users = sorted(
+        name
+        for name, text in package_sources().items()
+        if any(
+            isinstance(node, (ast.Import, ast.ImportFrom))
+            and any(
+                (getattr(node, "module", None) or alias.name).split(".")[0] == "threadpoolctl"
+                for alias in node.names
+            )
+            for node in ast.walk(ast.parse(text))
+        )
+    )
+    assert users == ["symhess.base.threads"], users

@@ -31,6 +31,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from math import comb
 
 import numpy as np
 
@@ -81,10 +82,22 @@ class Family:
 
     @property
     def size(self) -> int:
-        """Number of members, counted without building them."""
-        if self.coeffs is None:
-            return len(self.supports())
-        return sum(len(self.coeffs) ** len(s) for s in self.supports())
+        """Number of members, counted without building them (nor listing the supports: with
+        degrees up to 40 there can be 2^41 of them)."""
+        need = set(self.need)
+        if not need <= set(self.degrees):
+            return 0
+        m, k = len(self.degrees), len(need)
+        per = 1 if self.coeffs is None else len(self.coeffs)
+        total = 0
+        for n in range(max(1, k), m + 1):
+            if self.terms is not None and not self.terms[0] <= n <= self.terms[1]:
+                continue
+            count = comb(m - k, n - k)  # the n-subsets holding every needed degree
+            if n == 1 and 0 in self.degrees and need <= {0}:
+                count -= 1  # the constant support {0} is not a member
+            total += count * per**n
+        return total
 
     def activations(self) -> list[Activation]:
         """The members, in a fixed order, without duplicates.

@@ -4,10 +4,11 @@
 ``mpmath.mp.dps`` in numpy object arrays; ``"fraction"`` and ``"fmpq"`` are exact
 (``fractions.Fraction``, python-flint ``fmpq``) in object arrays. ``"arb"`` is ball
 arithmetic (python-flint ``arb`` at ``flint.ctx.prec`` bits, set with :func:`arb_precision`):
-every number is an interval that provably contains the exact value; it exists for
-certificates (:mod:`symhess.rank.certify`) and only kernels that declare it evaluate in it.
-``arb`` balls are also a working arithmetic of the mpmath system (high-precision quadrature):
-:func:`to_arb` and :func:`arb_to_mpf` convert exactly.
+every number is an interval that provably contains the exact value. It exists for
+certificates (:mod:`symhess.rank.certify`), and only kernels that declare it evaluate in it
+(the closed forms: every operation has a rigorous enclosure). ``arb`` balls are also a
+working arithmetic of the mpmath system (high-precision quadrature): :func:`to_arb` and
+:func:`arb_to_mpf` convert exactly.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SYSTEMS = ("float64", "mpmath", "fraction", "fmpq", "arb")
 EXACT = ("fraction", "fmpq")
 POINT_SYSTEMS = ("float64", "mpmath", "fraction", "fmpq")
 """The systems of numbers without a radius: what a kernel module supports unless it says
-otherwise (balls need enclosures of every operation, which generated modules do not claim)."""
+otherwise (balls need an enclosure of every operation, which only closed forms promise)."""
 
 MIN_PREC = 64
 MAX_PREC = 4096
@@ -87,7 +88,7 @@ def scalar(x, system: str):
     """One number in ``system``; floats enter exact systems with their exact binary value.
 
     In ``"arb"`` the result is the smallest ball at the current precision that contains the
-    exact value (exact for floats when ``flint.ctx.prec >= 53``).
+    exact value (a float is exact for ``flint.ctx.prec >= 53``).
     """
     if system == "float64":
         if isinstance(x, (Fraction, flint.fmpq)):
@@ -96,6 +97,11 @@ def scalar(x, system: str):
         if isinstance(x, flint.arb):
             return float(x.mid())
         return float(x)
+    if system == "arb":
+        if isinstance(x, flint.arb):
+            return x
+        r = _rational(x)
+        return flint.arb(flint.fmpq(r.numerator, r.denominator))
     if system == "mpmath":
         if isinstance(x, mpmath.mpf):
             return +x

@@ -62,6 +62,10 @@ def run(args):
             "more than is available; drop --exact"
         )
     check_operator_memory(h, d)
+    from ..spectra import reduction
+
+    if reduction.reduced_fits(h, d):
+        return _run_reduced(args, kern, teacher, origin)
     avail = available_memory()
     steps = min(args.steps, P)
     print(f"activation  sigma(z) = {kern.activation.short}  ({kern.origin})")
@@ -123,6 +127,74 @@ def run(args):
         _plot(args, kern, teacher, dens, edges, exact)
         print(f"wrote {args.plot}")
     return 0
+
+
+def _run_reduced(args, kern, teacher, origin) -> int:
+    """``d > h``: every eigenvalue, exactly, by the row-space reduction; no sampling."""
+    import numpy as np
+
+    from ..curvature.matrix_free import hessian_trace
+    from ..spectra import reduction
+    from ..spectra.zeros import tolerance_for
+
+    h, d, P = teacher.h, teacher.d, teacher.params
+    print(f"activation  sigma(z) = {kern.activation.short}  ({kern.origin})")
+    print(f"teacher     d = {d}, h = {h}; {origin}")
+    print(f"parameters  P = h*d + h = {P}")
+    for k, line in enumerate(reduction.describe(h, d)):
+        print(f"{'reduction' if k == 0 else '':<11} {line}")
+    rs = reduction.reduced_spectrum(kern, teacher.W, teacher.v)
+    values, counts = rs.values()
+    print(
+        f"spectrum    exact: all {P} eigenvalues by the row-space reduction (SLQ not needed; "
+        f"--probes and --steps unused), {rs.seconds:.1f} s"
+    )
+    print(
+        f"trace       from the eigenvalues {rs.trace():.12e}; exact "
+        f"{hessian_trace(kern, teacher.W, teacher.v):.12e}"
+    )
+    lo, hi = values[0], values[-1]
+    pad = 1e-9 * max(hi - lo, abs(hi), 1e-300)
+    if args.log:
+        tol = tolerance_for(P, max(abs(lo), abs(hi)))
+        positive = values[values > tol]
+        floor = positive.min() if positive.size else tol
+        edges = np.geomspace(floor * (1 - 1e-9), hi + pad, args.bins + 1)
+        below = int(counts[values < edges[0]].sum())
+        print(f"below {edges[0]:.4e}: {below} (zero up to rounding)")
+    else:
+        edges = np.linspace(lo - pad, hi + pad, args.bins + 1)
+    exact, _ = np.histogram(values, edges, weights=counts)
+    print(f"{'bin':>27} {'eigenvalues':>12}")
+    for b in range(args.bins):
+        print(f"[{edges[b]: .4e}, {edges[b + 1]: .4e}) {int(round(exact[b])):12d}")
+    if args.plot:
+        _plot_exact(args, kern, teacher, values, counts, edges)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _plot_exact(args, kern, teacher, values, counts, edges):
+    import numpy as np
+
+    from ..report.plot import pyplot, save_figure
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ex, _ = np.histogram(values, edges, weights=counts)
+    widths = np.diff(edges)
+    ax.bar(edges[:-1], ex / widths, width=widths, align="edge", alpha=0.6, label="exact")
+    ax.set_yscale("log")
+    if args.log:
+        ax.set_xscale("log")
+    ax.set_xlabel("eigenvalue lambda")
+    ax.set_ylabel("eigenvalues per unit lambda")
+    ax.set_title(
+        f"Hessian spectrum, sigma(z) = {kern.activation.short}, d = {teacher.d}, h = {teacher.h} "
+        "(row-space reduction)"
+    )
+    ax.legend()
+    save_figure(fig, args.plot, force=args.force)
 
 
 def _plot(args, kern, teacher, dens, edges, exact):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import SymhessError
-from .options import add_kernels_option, add_teacher_options, positive
+from .options import add_kernels_option, add_teacher_options, add_threads_option, number, positive
 
 
 def register(sub):
@@ -18,10 +18,12 @@ def register(sub):
     p.add_argument("--which", choices=("largest", "smallest"), default="largest")
     p.add_argument(
         "--tol",
-        type=float,
-        help="relative accuracy (default 1e-10 for largest, residual 1e-8 for smallest)",
+        type=number("--tol", 0.0),
+        help="relative accuracy (default 1e-10 for largest; for smallest the relative "
+        "residual ||H u - lambda u|| / lambda, 1e-6: eigenvalue errors are about its square)",
     )
     p.add_argument("--maxiter", type=positive("--maxiter"), help="solver iterations at most")
+    add_threads_option(p)
     add_kernels_option(p)
     p.set_defaults(func=run)
 
@@ -30,11 +32,13 @@ def run(args):
     from ..base.memory import available_memory, format_bytes
     from ..curvature.matrix_free import (
         check_operator_memory,
+        hessian_trace,
         matvec_bytes,
         operator,
         operator_bytes,
     )
     from ..kernels import resolve
+    from ..spectra import reduction
     from ..spectra.extremes import extreme_eigenvalues, solver_bytes
     from .options import teacher_from
 
@@ -46,27 +50,49 @@ def run(args):
     if args.k > P:
         raise SymhessError(f"k = {args.k} exceeds the number of parameters P = {P}")
     check_operator_memory(h, d)
+    reduced = reduction.applies(h, d)
+    n = reduction.reduced_size(h, d) if reduced else P
     avail = available_memory()
     print(f"activation  sigma(z) = {kern.activation.short}  ({kern.origin})")
     print(f"teacher     d = {d}, h = {h}; {origin}")
     print(f"parameters  P = h*d + h = {P}")
+    if reduced:
+        for k, line in enumerate(reduction.describe(h, d)):
+            print(f"{'reduction' if k == 0 else '':<11} {line}")
+    hd = h * h if reduced else h * d
     print(
-        f"memory      operator {format_bytes(operator_bytes(h, d) + matvec_bytes(h, d))}, "
-        f"eigensolver {format_bytes(solver_bytes(P, args.k, args.which))}"
+        f"memory      operator {format_bytes(operator_bytes(h, d) + matvec_bytes(h, hd // h))}, "
+        f"eigensolver {format_bytes(solver_bytes(n, min(args.k, n), args.which))}"
         + (f", available {format_bytes(avail)}" if avail is not None else ""),
         flush=True,
     )
-    op = operator(kern, teacher.W, teacher.v)
-    res = extreme_eigenvalues(op, args.k, args.which, tol=args.tol, maxiter=args.maxiter)
+    kwargs = dict(tol=args.tol, maxiter=args.maxiter, threads=args.threads)
+    if reduced:
+        res, from_bulk = reduction.reduced_extremes(
+            kern, teacher.W, teacher.v, args.k, args.which, **kwargs
+        )
+        trace = hessian_trace(kern, teacher.W, teacher.v)
+    else:
+        op = operator(kern, teacher.W, teacher.v)
+        res = extreme_eigenvalues(op, args.k, args.which, **kwargs)
+        from_bulk = [False] * args.k
+        trace = op.trace()
     print(f"{args.which} {args.k} eigenvalues of the Hessian at the optimum:")
-    for x in res.eigenvalues:
-        print(f"  {x: .12e}")
+    for x, bulk in zip(res.eigenvalues, from_bulk, strict=True):
+        print(f"  {x: .12e}" + (f"   eig(A), x {d - h} in H" if bulk else ""))
     print(f"method      {res.method}")
+    print(f"threads     {res.threads}")
+    relative = (
+        f"; relative ||H u - lambda u|| / lambda = {res.relative_residual:.1e}"
+        if args.which == "smallest"
+        else ""
+    )
     print(
         f"cost        {res.products} products H @ x in {res.seconds:.1f} s; "
-        f"max residual ||H u - lambda u|| = {res.residual:.1e} x max diag(H)"
+        f"max residual ||H u - lambda u|| = {res.residual:.1e} x max diag(H){relative}"
     )
-    print(f"exact trace {op.trace():.12e}")
+    if trace is not None:
+        print(f"exact trace {trace:.12e}")
     if not res.converged:
         print("WARNING: the solver did not reach its tolerance; raise --maxiter or loosen --tol")
         return 1

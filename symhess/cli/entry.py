@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import warnings
 
 from .. import __version__
-from ..errors import SymhessError
+from ..errors import SymhessError, SymhessWarning
 from . import (
     analyze,
     atlas,
@@ -73,7 +74,24 @@ def build_parser() -> Parser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """symhess's own warnings as one line on stderr; anything else as Python shows it."""
+    if issubclass(category, SymhessWarning):
+        print(f"symhess: warning: {message}", file=sys.stderr, flush=True)
+    else:
+        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
+_PYTHON_SHOWWARNING = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

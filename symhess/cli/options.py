@@ -132,8 +132,9 @@ prec = integer("--prec", MIN_PREC, maximum=MAX_PREC)
 def methods_of(choice: str, kernels) -> tuple[str, ...]:
     """``all`` means every method that applies to these kernels (no exact rank for a
     non-polynomial, a certified one only for kernels in ball arithmetic); ``best`` the one
-    most trustworthy method that applies: exact for polynomials (certified for the ReLU
-    family, whose kernels are not rational), else every method that applies."""
+    most trustworthy method that applies: exact for polynomials (routed to certified, with a
+    note, for kernels that are not rational but evaluate in ball arithmetic: erf, the ReLU
+    family), else every method that applies."""
     if choice == "best":
         if kernels.activation.is_polynomial:
             return ("exact",)
@@ -151,8 +152,9 @@ def add_method_options(p, default: str) -> None:
         choices=METHOD_CHOICES,
         default=default,
         help=f"rank method (default: {default}; all = every method that applies; best = exact "
-        "for polynomials, every method that applies otherwise; exact on the ReLU family runs "
-        "certified: its kernels are not rational)",
+        "for polynomials, certified for erf and the ReLU family, every method that applies "
+        "otherwise; exact on erf or the ReLU family runs certified: their kernels are not "
+        "rational)",
     )
     p.add_argument(
         "--dps",
@@ -166,6 +168,16 @@ def add_method_options(p, default: str) -> None:
         default=DEFAULT_PREC,
         help=f"bits of ball arithmetic for --method certified (default {DEFAULT_PREC}, "
         f"{MIN_PREC} to {MAX_PREC})",
+    )
+
+
+def add_threads_option(p) -> None:
+    """``--threads``: numpy's BLAS threads inside the iterative solvers."""
+    p.add_argument(
+        "--threads",
+        type=positive("--threads"),
+        help="numpy BLAS threads inside the solvers (default: the idle cores, or "
+        "SYMHESS_BLAS_THREADS; scipy's BLAS always gets 1)",
     )
 
 

@@ -15,7 +15,8 @@ def register(sub) -> None:
         "network sigma(z) = s*z they come from the d x d reduction ||v||^2 I + W^T W and are "
         "compared with the chi-square x Marchenko-Pastur law (KS distance, with the sampling "
         "floor: the KS distance between two independent pools of N teachers). Other "
-        "activations use the dense Hessian; eigenvalues zero up to rounding are left out.",
+        "activations use the exact row-space reduction when d > h and the dense Hessian "
+        "otherwise; eigenvalues zero up to rounding are left out.",
     )
     p.add_argument("expr", metavar="EXPR", help="activation in z, e.g. 'z' or 'erf(z)'")
     p.add_argument("--d", type=positive("--d"), default=10, help="input dimension (default 10)")
@@ -44,13 +45,14 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..kernels import resolve
     from ..report.spectra import comparison_lines
-    from ..spectra.pooled import linear_scale, pooled_eigenvalues
+    from ..spectra import reduction
+    from ..spectra.pooled import linear_scale, pooled_eigenvalues, source_of
 
     if args.plot:
         check_plot(args.plot, args.force)
     kern = resolve(args.expr, args.kernels)
     linear = linear_scale(kern) is not None
-    if not linear:
+    if not linear and not reduction.reduced_fits(args.h, args.d):
         from ..spectra.summary import dense_spectrum_fits
 
         if not dense_spectrum_fits(args.h, args.d):
@@ -63,11 +65,9 @@ def run(args) -> int:
     else:
         p = pooled_eigenvalues(kern, args.d, args.h, args.teachers, seed=args.seed, dist=args.dist)
     lam = p.eigenvalues
-    source = (
-        "d x d reduction ||v||^2 I + W^T W (docs/theory.md, 'The linear network')"
-        if linear
-        else "dense Hessian, LAPACK eigvalsh; |lambda| <= P eps max|lambda| counted as zero"
-    )
+    source = source_of(kern, args.d, args.h)
+    if not linear:
+        source += "; |lambda| <= P eps max|lambda| counted as zero"
     lines = [
         f"activation   sigma(z) = {kern.activation.short}",
         f"teachers     {p.teachers} random teachers, d = {p.d}, h = {p.h}, P = {p.params}, "

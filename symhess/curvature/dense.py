@@ -42,6 +42,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..base import memory, progress, systems
+from ..base.threads import pool_threads, pool_workers
 from ..errors import SymhessError
 from ..kernels import resolve
 from ..teacher import check_weights
@@ -130,6 +131,11 @@ def check_digits(H: np.ndarray, error: HessianError, source: str) -> None:
         size = float(np.sqrt(sum(float(abs(x)) ** 2 for x in H.ravel())))
     else:
         size = float(np.linalg.norm(H))
+    check_size(size, error, source)
+
+
+def check_size(size: float, error: HessianError, source: str) -> None:
+    """:func:`check_digits` given ``||H||_F`` (e.g. from a matrix similar to ``H``)."""
     if error.bound >= size:
         raise SymhessError(
             f"the {error.system} Hessian of {source!r} keeps no correct digit at these "
@@ -248,7 +254,11 @@ def _assemble_float(K, W, v):
     # Each block product is too small for BLAS to thread, so split the batch over the cores
     # ourselves (numpy releases the GIL); every element still comes from the same kernel.
     chunks = [slice(i, min(i + 8, h)) for i in range(0, h, 8)]
-    list(_pool().map(lambda s: np.matmul(Yt[s], Z[s], out=blocks[s]), chunks))
+    if len(chunks) == 1:
+        np.matmul(Yt, Z, out=blocks)
+    else:
+        with pool_threads():  # the pool is the parallelism: one BLAS thread per worker
+            list(_pool().map(lambda s: np.matmul(Yt[s], Z[s], out=blocks[s]), chunks))
     diagonals += (vv * K["K11"])[:, :, None]
     Hwv = (
         v[:, None, None]
@@ -279,7 +289,7 @@ def _bisector_blocks_exact(K, vv):
 
 @lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
+    return ThreadPoolExecutor(max_workers=pool_workers())
 
 
 # A forked child inherits the cached pool but none of its threads: start a fresh one there.

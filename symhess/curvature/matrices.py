@@ -66,7 +66,8 @@ def _symmetrised_errors(E: dict) -> dict:
 
 
 # Peak h x h arrays while the generated kernel modules run: their common subexpressions are
-# all alive at the end (measured 9 for sigma = z and 121 for a degree-8 polynomial).
+# all alive at the end (measured 9 for sigma = z and 121 for a degree-8 polynomial). Modules
+# with more local variables (high degrees: over a thousand at degree 16) count those.
 KERNEL_EVAL_MATRICES = 130
 
 _SYMMETRIC = ("K00", "K11", "K22")
@@ -173,7 +174,8 @@ def kernel_matrices_bounded(
         return vectors
     h = W.shape[0]
     budget = max(256 * 2**20, memory.scratch_budget() - reserved)
-    rows = max(1, int(min(h, budget // (8 * KERNEL_EVAL_MATRICES * h))))
+    arrays = max(KERNEL_EVAL_MATRICES, getattr(kernels, "local_arrays", None) or 0)
+    rows = max(1, int(min(h, budget // (8 * arrays * h))))
     if rows >= h:
         return kernel_matrices(kernels, W)
     a = np.einsum("ij,ij->i", W, W)

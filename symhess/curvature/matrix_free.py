@@ -87,7 +87,7 @@ def operator(
     check_operator_memory(h, d)
     with progress.scope(show_progress):
         K = kernel_matrices_bounded(kernels, W, reserved=operator_bytes(h, d))
-    return HessianOperator(K, W, v, error=hessian_error(K, W, v))
+    return HessianOperator(K, W, v, error=hessian_error(K, W, v), kernels=kernels)
 
 
 def operator_bytes(h: int, d: int) -> int:
@@ -159,6 +159,9 @@ class HessianOperator(LinearOperator):
         Kernel matrices from :func:`symhess.curvature.matrices.kernel_matrices` (``K13 = K31^T``).
     W : ndarray, shape (h, d)
     v : ndarray, shape (h,)
+    kernels : Kernels, optional
+        The kernels ``K`` came from; solvers that build structured preconditioners from the
+        kernels on the diagonal (:mod:`symhess.spectra.preconditioners`) need them.
 
     Attributes
     ----------
@@ -168,6 +171,11 @@ class HessianOperator(LinearOperator):
     error : HessianError or None
         A bound on ``||H - H_true||_2`` (kernel error estimates and rounding); set by
         :func:`operator`.
+    kernels : Kernels or None
+    kernel_diagonals : dict of str to ndarray, each (h,)
+        ``K_pq[i, i]`` (the kernels at ``a = b = c = |w_i|^2``).
+    K00 : ndarray, shape (h, h)
+        The ``v``-block of ``H``.
     """
 
     def __init__(
@@ -176,6 +184,7 @@ class HessianOperator(LinearOperator):
         W: np.ndarray,
         v: np.ndarray,
         error: HessianError | None = None,
+        kernels=None,
     ):
         W = np.ascontiguousarray(W, dtype=np.float64)
         v = np.ascontiguousarray(v, dtype=np.float64)
@@ -187,6 +196,7 @@ class HessianOperator(LinearOperator):
         self._diag = {name: np.diagonal(K[name]).copy() for name in KERNEL_NAMES}
         self.products = 0
         self.error = error
+        self.kernels = kernels
         vv = np.multiply.outer(v, v)
         self._A = vv * K["K11"]
         self._K20 = np.ascontiguousarray(K["K20"])
@@ -214,6 +224,14 @@ class HessianOperator(LinearOperator):
         self._GR = np.where(Dn > 0, coef / np.where(Dn > 0, Dn * Dn, 1.0), 0.0)
         self._V = K["K11"] * self.v[:, None]  # V_ik = v_i K11_ik
         self._VT = np.ascontiguousarray(self._V.T)
+
+    @property
+    def kernel_diagonals(self) -> dict[str, np.ndarray]:
+        return self._diag
+
+    @property
+    def K00(self) -> np.ndarray:
+        return self._K00
 
     # ------------------------------------------------------------------ structure
     def _adjoint(self):

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..activation.evaluate import derivative_evaluator
+from ..base.threads import one_thread
 from ..symbolic.names import KERNEL_NAMES, ORDERS
 from .evaluator import Kernels
 from .quadrature import (
@@ -42,7 +43,6 @@ from .quadrature import (
     QuadratureKernels,
     SmoothEvaluator,
     _hermite_table,
-    _one_blas_thread,
     _unit_moments,
 )
 from .smooth import SAFETY, kernel_orders
@@ -110,7 +110,7 @@ class ConsistentRule:
         if self._held or not self._mehler:
             yield
             return
-        with _one_blas_thread():
+        with one_thread():
             self._held = True
             try:
                 yield
@@ -131,7 +131,7 @@ class ConsistentRule:
             values = self.kernels(a[:, None], a[None, :], C)
             out = dict(zip(KERNEL_NAMES, values, strict=True))
             return {n: _symmetric(out[n], n) for n in self.names}, None
-        with contextlib.nullcontext() if self._held else _one_blas_thread():
+        with contextlib.nullcontext() if self._held else one_thread():
             result = self._mehler_call(a, C)
             if result is not None:
                 return result

@@ -210,6 +210,14 @@ class Kernels:
         values = self.extra(a, b, c, system, names)
         return KernelValues(tuple(values[n] for n in names), names=tuple(names))
 
+    @property
+    def local_arrays(self) -> int | None:
+        """How many values the kernel function can hold at once (its local variables: the
+        generated modules' intermediate terms), if known; high-degree families hold
+        hundreds, which sizes the row blocks of the kernel matrices."""
+        code = getattr(self._func, "__code__", None)
+        return None if code is None else int(code.co_nlocals)
+
     def notes(self) -> list[str]:
         """Extra report lines about how the kernels were computed (none for closed forms)."""
         return []

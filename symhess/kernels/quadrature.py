@@ -45,12 +45,12 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from threadpoolctl import ThreadpoolController
 
 from ..activation import Activation, activation
 from ..activation.evaluate import derivative_evaluator
 from ..base import systems
 from ..base.progress import progress
+from ..base.threads import one_thread
 from ..errors import SymhessError
 from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES, ORDERS
 from .evaluator import Kernels, KernelValues
@@ -611,17 +611,6 @@ def _lattice_rule(derivatives, a, b, rho, s, p: int, pairs, kx: int, ky: int, L:
 
 
 # ----------------------------------------------------------------------------- evaluator
-_CONTROLLER: list = []
-
-
-def _one_blas_thread():
-    """A context with BLAS on one thread (the controller is made once: finding the
-    libraries costs ~6 ms, more than a small evaluation)."""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1, user_api="blas")
-
-
 class SmoothEvaluator:
     """Kernels of one smooth activation at any ``(a, b, c)``, to a stated tolerance.
 
@@ -681,7 +670,7 @@ class SmoothEvaluator:
         """
         # The products here are small (a few rows): threaded BLAS only adds contention,
         # seconds of it on a shared machine.
-        with _one_blas_thread():
+        with one_thread():
             return self._evaluate(a, b, c)
 
     def _evaluate(self, a, b, c) -> KernelValues:

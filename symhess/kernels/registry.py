@@ -4,7 +4,9 @@ For an activation, symhess uses, in order:
 
 1. a module generated for exactly this activation (its banner hash equals the activation's),
    found in the user's kernel folders or the shipped ones (:mod:`.modules`);
-2. for a polynomial of degree 1..8, the shipped family ``poly_deg{p}`` with its coefficients;
+2. for a polynomial, the family ``poly_deg{p}`` with its coefficients, shipped for degrees
+   1..8; for higher degrees a module derived once into the user cache folder (the family,
+   or one for this activation, :mod:`.derived`);
 3. the providers in :data:`RESOLVERS`: the closed forms of the ReLU family
    ``alpha*z + beta*relu(z)`` (:mod:`.relu`; before quadrature, which must never see a
    non-smooth activation), the closed-form family of ``beta * erf(alpha * z)``, then
@@ -28,6 +30,7 @@ from ..activation import Activation, activation
 from ..errors import SymhessError
 from ..symbolic.erf import ERF_FAMILY, match_erf
 from ..symbolic.names import EXTRA_NAMES
+from .derived import polynomial_module
 from .evaluator import Kernels, _parameter, bind_extra
 from .isserlis import polynomial_kernels
 from .modules import (
@@ -149,17 +152,14 @@ def resolve(spec, kernel_dirs: Sequence[str | os.PathLike] | None = None) -> Ker
                     **_extras(module, act),
                 )
     if act.is_polynomial:
-        family = next(
-            (m for m in modules_in(dirs[-1]) if m.path.stem == f"poly_deg{act.degree}"), None
-        )
-        if family is None:
-            raise SymhessError(f"shipped kernel family poly_deg{act.degree} is missing")
+        module, family = polynomial_module(act)
+        coefficients = act.coefficients if family else None
         return Kernels(
             act,
-            str(family.path),
-            family.load().kernels,
-            act.coefficients,
-            **_extras(family, act, act.coefficients),
+            str(module.path),
+            module.load().kernels,
+            coefficients,
+            **_extras(module, act, coefficients),
         )
     for resolver in RESOLVERS:
         found = resolver(act)

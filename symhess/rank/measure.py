@@ -9,17 +9,21 @@
   (``acb_mat.eig(algorithm="approx")``, about 5x faster than ``mpmath.eigsy`` at P = 100; the
   rigorous ``acb_mat.eig`` cannot isolate the repeated zero eigenvalues of a null space);
   the noise is at least ``10^(-dps/2) max|lambda|``.
-* ``"exact"``: the Hessian in rational arithmetic (python-flint ``fmpq``), its rank over Q.
-  Fast path: the rank modulo a random 62-bit prime never exceeds the rank over Q, so when it
-  reaches a proven upper bound (:func:`symhess.rank.theory.upper_bound`) it *is* the rank;
-  otherwise the rank over Q is computed. The result says which route decided it.
-* ``"certified"``: for kernels that are not rational but evaluate in ball arithmetic (the
-  ReLU family): the Hessian in python-flint ``arb`` balls at ``prec`` bits and a proof that
+* ``"exact"``: the rank over Q, certified from both sides without the rational Hessian
+  (:func:`symhess.rank.certify.certified_exact_rank`): the rank of ``M = E H`` modulo a
+  random 31-bit prime never exceeds the rank over Q; it *is* the rank when it reaches a
+  proven upper bound (:func:`symhess.rank.theory.upper_bound`) or the ``P - k`` left by
+  ``k`` exact kernel vectors (unit scalings, checked by exact multiplication). Only when
+  neither meets it is the Hessian built in rational arithmetic (python-flint ``fmpq``) and
+  its rank over Q computed. The result says which route decided it.
+* ``"certified"``: for kernels that are not rational but evaluate in ball arithmetic (erf,
+  the ReLU family): the Hessian in python-flint ``arb`` balls at ``prec`` bits and a proof that
   ``H + gamma N N^T - tau I`` is positive definite, ``N`` the null basis theory gives
   (:func:`symhess.rank.theory.null_basis`, :mod:`symhess.rank.certify`). It proves the rank
   and a lower bound on the smallest non-zero eigenvalue, or says "not certified" (rank
   ``None``) with the reason and the precision to try. ``"exact"`` asked of the ReLU family
-  is routed here (its kernels involve ``pi`` and ``arccos``), and the report says so.
+  (or of erf) is routed here (their kernels involve ``pi``, square roots, ``arcsin`` or
+  ``arccos``), and the report says so.
 
 A floating-point count is *decided* (:mod:`.verdict`) when the eigenvalues above the noise
 reach a proven upper bound (``P``, or a theorem's), or - for polynomial activations only -
@@ -42,7 +46,7 @@ import numpy as np
 from ..activation import Activation
 from ..base import memory
 from ..base.progress import progress
-from ..base.systems import arb_precision, check_prec
+from ..base.systems import MAX_PREC, arb_precision, check_prec
 from ..curvature.accuracy import noise as eigenvalue_noise
 from ..curvature.dense import check_memory, hessian
 from ..errors import SymhessError
@@ -50,7 +54,7 @@ from ..kernels import Kernels, resolve
 from ..spectra.summary import SpectrumSummary, summarize
 from ..spectra.zeros import EPS
 from ..teacher import Teacher, check_weights, sample_teacher
-from .certify import certify_rank
+from .certify import certified_exact_rank, certify_rank, integer_parts
 from .theory import Prediction, null_basis, predictions, upper_bound
 from .verdict import GAP_DECISIVE as GAP_DECISIVE
 from .verdict import rank_verdict
@@ -69,6 +73,9 @@ RATIONAL_BITS = 20
 # Rough peak bytes per Hessian entry while building and ranking it (measured with
 # tracemalloc at P = 100, with a margin for the numbers' limbs, which it cannot see).
 _BYTES_PER_ENTRY = {"float": 8 * 3, "mpmath": 1500, "exact": 600, "certified": 1500}
+# The modular route of the exact rank: M mod p in int64 with a few temporaries of its size,
+# the list of Python ints python-flint is built from (~36 bytes an entry) and its own copy.
+_MODULAR_BYTES_PER_ENTRY = 120
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,8 @@ class MethodRank:
         Digits of the ``"mpmath"`` method.
     route : {"tolerance", "mod-p", "Q", "ball"}
         How the rank was decided: a floating-point threshold; the rank modulo a prime
-        reaching a proven upper bound; the rank over Q; or a proof in ball arithmetic
+        reaching a proven upper bound or the ``P - k`` left by ``k`` exact kernel vectors; the
+        rank over Q; or a proof in ball arithmetic
         (``"certified"``, also when the proof failed and ``rank`` is ``None``).
     upper : int or None
         Floating point: the proven upper bound the count was held to.
@@ -271,7 +279,7 @@ def check_methods(
     """The activation, the methods to run and notes, once ``methods`` are known and apply.
 
     ``"exact"`` asked of an activation whose kernels are not rational but evaluate in ball
-    arithmetic (the ReLU family) is replaced by ``"certified"``, with a note saying so.
+    arithmetic (erf, the ReLU family) is replaced by ``"certified"``, with a note saying so.
     """
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
@@ -283,8 +291,9 @@ def check_methods(
     if "exact" in methods and not act.is_polynomial and "arb" in kern.systems:
         methods = list(dict.fromkeys("certified" if m == "exact" else m for m in methods))
         notes.append(
-            "exact rank over Q does not apply: the kernels of this activation involve pi, "
-            "square roots and arccos; routed to the certified method (ball arithmetic)"
+            "exact rank over Q does not apply: the kernels of this activation are not rational "
+            "(pi, square roots, arcsin or arccos); routed to the certified method (ball "
+            "arithmetic)"
         )
     if "exact" in methods:
         require_polynomial(act)
@@ -497,31 +506,50 @@ def _exact_matrix_rank(H, bound, seed, fast) -> tuple[int, str, str]:
 
 
 def exact_rank(spec, W, v, kernel_dirs=None, seed: int = 0, fast: bool = True) -> MethodRank:
-    """Rank over Q of the Hessian in rational arithmetic (polynomial activations only).
+    """Rank over Q of the Hessian (polynomial activations only), certified.
 
     The weights enter with their exact values (a float is its binary fraction); use
-    :func:`rational_teacher` for small denominators.
+    :func:`rational_teacher` for small denominators. With ``fast`` the modular route comes
+    first (module docstring); ``fast=False`` computes the rank of the rational Hessian over Q
+    directly (the reference the tests compare with).
     """
     start = time.perf_counter()
     kern = resolve(spec, kernel_dirs)
     act = require_polynomial(kern.activation)
     W, v = check_weights(W, v)
     h, d = W.shape
-    check_rank_memory(h * d + h, "exact")
-    H = hessian(kern, W, v, system="fmpq")
+    P = h * d + h
     bound = upper_bound(predictions(act, d, h))
-    rank, route, detail = _exact_matrix_rank(H, bound, seed, fast)
+    why = ""
+    if fast:
+        memory.require(
+            _MODULAR_BYTES_PER_ENTRY * P * P,
+            f"the exact rank at P = {P} (modular route)",
+            "use a smaller network",
+        )
+        res = certified_exact_rank(integer_parts(kern, W, v), bound, seed)
+        if res.rank is not None:
+            seconds = time.perf_counter() - start
+            return MethodRank("exact", res.rank, P, res.route, seconds=seconds, route="mod-p")
+        why = f"; {res.route}"
+    check_rank_memory(P, "exact")
+    H = hessian(kern, W, v, system="fmpq")
+    rank, route, detail = _exact_matrix_rank(H, None, seed, fast=False)
     seconds = time.perf_counter() - start
-    return MethodRank("exact", rank, H.shape[0], detail, seconds=seconds, route=route)
+    return MethodRank("exact", rank, P, detail + why, seconds=seconds, route=route)
 
 
-def certified_rank(spec, W, v, prec: int = DEFAULT_PREC, kernel_dirs=None) -> MethodRank:
+def certified_rank(
+    spec, W, v, prec: int = DEFAULT_PREC, kernel_dirs=None, *, escalate: bool = False
+) -> MethodRank:
     """The rank proved in ball arithmetic at ``prec`` bits (see :mod:`symhess.rank.certify`).
 
     The null directions come from :func:`symhess.rank.theory.null_basis` (for the ReLU family
     the rescaling directions, or the sign classes at ``d = 1``); an activation without a
-    known null basis is proved full rank or not at all. The weights enter with their exact
-    binary values. ``rank`` is ``None`` when nothing was proved; ``detail`` says why.
+    known null basis (erf) is proved full rank or not at all. The weights enter with their
+    exact binary values. ``rank`` is ``None`` when nothing was proved; ``detail`` says why
+    ("not certified at this precision ...; try N bits"). With ``escalate`` the precision is
+    doubled until the proof goes through or :data:`~symhess.base.systems.MAX_PREC` is passed.
     """
     start = time.perf_counter()
     prec = check_prec(prec)
@@ -540,13 +568,17 @@ def certified_rank(spec, W, v, prec: int = DEFAULT_PREC, kernel_dirs=None) -> Me
     basis = null_basis(kern.activation, W, v)
     if basis.vectors is None and kern.activation.relu_family is not None:
         return outcome(None, f"not certified: {basis.source}", False)
-    with arb_precision(prec):
-        try:
-            H = hessian(kern, W, v, system="arb", kernel_dirs=kernel_dirs)
-        except SymhessError as exc:  # a pair of rows that the balls cannot tell apart
-            return outcome(None, f"not certified at {prec} bits: {exc}", False)
-        cert = certify_rank(H, basis.vectors)
     where = "" if basis.vectors is None else f"; null directions: {basis.source}"
+    while True:
+        with arb_precision(prec):
+            try:
+                H = hessian(kern, W, v, system="arb", kernel_dirs=kernel_dirs)
+            except SymhessError as exc:  # a pair of rows that the balls cannot tell apart
+                return outcome(None, f"not certified at {prec} bits: {exc}", False)
+            cert = certify_rank(H, basis.vectors)
+        if cert.certified or not escalate or 2 * prec > MAX_PREC:
+            break
+        prec *= 2
     return outcome(cert.rank if cert.certified else None, cert.reason + where, cert.certified)
 
 
@@ -595,7 +627,7 @@ def rank_report(
     act, methods, notes = check_methods(kern, methods, dps, kernel_dirs, prec)
     W, v = check_weights(W, v)
     h, d = W.shape
-    if "float" in methods:
+    if "float" in methods and float_summary is None:
         check_memory(h, d)
     runners = {
         "float": lambda: float_rank(kern, W, v, kernel_dirs, float_summary),

@@ -28,6 +28,14 @@ With ``s_n`` the coefficients of ``sigma`` (``sigma(z) = sum_n s_n z^n``, degree
   With ``s_0 != 0`` add one (see :func:`monomial_rank`).
 * ``linear``: ``s_1 z`` (exact; docs/theory.md, "The linear network"): ``d``, plus one with
   ``s_0 != 0``.
+* ``binomial``: ``s_1 z + s_p z^p`` (``p >= 3``, ``s_1 s_p != 0``, any ``s_0``) with
+  ``h d <= C(d+p-1, p)`` and ``(d, p, h)`` not defective (exact; docs/theory.md, "Certified
+  rank"):
+  ``h d + min(h, d + c)``. The degree-``p`` part fixes the weights up to the ``h`` unit
+  scalings ``dw_i = c_i w_i, dv_i = -p c_i v_i`` (Alexander-Hirschowitz), which move the
+  linear part by ``(1 - p) sum_i c_i v_i w_i`` (and the constant by ``-p s_0 sum_i c_i v_i``):
+  a map of rank ``min(h, d + c)``. For ``h > d`` this is below every bound above
+  (``z + z**3`` at d = 40, h = 48: 1960 < 1968).
 
 Mixed degrees (docs/theory.md, "Rank of mixed-degree polynomial networks"). With ``S`` the
 *support* (the degrees ``k``, 0 included, with ``s_k != 0``), the rank depends on ``S`` and
@@ -85,6 +93,7 @@ PREDICTION_NAMES = (
     "eq14",
     "alexander_hirschowitz",
     "linear",
+    "binomial",
     "homogenized_ah",
     "product",
     "partition",
@@ -93,10 +102,10 @@ PREDICTION_NAMES = (
 )
 """Every prediction's name, in the order :func:`predictions` lists them."""
 
-MIXED_PREDICTIONS = ("homogenized_ah", "product", "partition")
+MIXED_PREDICTIONS = ("homogenized_ah", "binomial", "product", "partition")
 """The counts of mixed-degree networks (docs/theory.md, "Rank of mixed-degree polynomial
-networks"); the others are older: the parameter count, the seed paper's and
-Alexander-Hirschowitz's."""
+networks", and "Certified rank" for ``binomial``); the others are older: the parameter count,
+the seed paper's and Alexander-Hirschowitz's."""
 
 DEFECTIVE = frozenset({(3, 4, 5), (4, 4, 9), (5, 3, 7), (5, 4, 14)})
 """``(d, k, h)`` where ``h`` generic k-th powers of linear forms in ``d`` variables span one
@@ -435,10 +444,34 @@ def predictions(spec, d: int, h: int) -> list[Prediction]:
                 "linear", monomial_rank(d, 1, h, bool(c)), "exact", f"linear network: d{plus_c}"
             )
         )
+    if len(present) == 2 and present[0] == 1 and present[1] >= 3:
+        k = present[1]
+        if h * d <= forms(d, k) and (d, k, h) not in DEFECTIVE:
+            out.append(
+                Prediction(
+                    "binomial",
+                    binomial_rank(d, k, h, bool(c)),
+                    "exact",
+                    f"s1 z + s{k} z^{k}: h*d + min(h, d{' + 1' if c else ''}) (unit scalings "
+                    f"move the linear part{' and the constant' if c else ''})",
+                )
+            )
     support = [0] * c + present
     exact = any(q.kind == "exact" for q in out)
     out += _mixed_predictions(support, d, h, exact, out[2].value)
     return out
+
+
+def binomial_rank(d: int, k: int, h: int, constant: bool = False) -> int:
+    """Generic rank for ``s_1 z + s_k z^k`` (``k >= 3``; plus ``s_0`` if ``constant``) when
+    ``h d <= C(d+k-1, k)`` and ``(d, k, h)`` is not defective: ``h d + min(h, d + c)``.
+
+    The degree-``k`` part alone has rank ``h d`` there, its kernel the ``h`` unit scalings
+    ``dw_i = c_i w_i, dv_i = -k c_i v_i``; of those, the ones that also keep the linear part
+    (``(1 - k) sum_i c_i v_i w_i = 0``) and the constant (``-k s_0 sum_i c_i v_i = 0``) stay
+    in the kernel: ``h - min(h, d + c)`` of them at a generic teacher.
+    """
+    return h * d + min(h, d + int(constant))
 
 
 def best(preds: list[Prediction]) -> Prediction:

@@ -8,8 +8,9 @@ import sympy
 from ..curvature.dense import hessian
 from ..kernels import resolve
 from ..kernels.quadrature import describe_stats
+from ..spectra import reduction
 from ..spectra.arjevani_field import arjevani_field_spectrum, expand
-from ..spectra.summary import SpectrumSummary, dense_spectrum_fits, summarize
+from ..spectra.summary import SpectrumSummary, dense_spectrum_fits, summarize, summarize_eigenvalues
 from ..symbolic import KERNEL_NAMES, symbolic_kernels
 from ..teacher import Teacher
 from .operator_report import operator_section
@@ -27,8 +28,9 @@ def _kernel_lines(act) -> list[str]:
 def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> tuple[str, int]:
     """Kernels, parameter count, spectrum summary and rank table of the Hessian, as text.
 
-    When a dense Hessian and its eigensolver would not fit in memory, the spectrum comes from
-    the matrix-free operator instead (decided before anything ``P x P`` is allocated).
+    For ``d > h`` the whole spectrum comes from the row-space reduction (exact, from an
+    ``(h^2 + h)``-size matrix); otherwise from the dense Hessian; when neither would fit in
+    memory, from the matrix-free operator (decided before anything large is allocated).
 
     Returns
     -------
@@ -40,7 +42,9 @@ def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> tup
     act = kern.activation
     d, h, P = teacher.d, teacher.h, teacher.params
     status = 0
-    if dense_spectrum_fits(h, d):
+    if reduction.reduced_fits(h, d):
+        spectrum, rank, status = _reduced_sections(kern, teacher)
+    elif dense_spectrum_fits(h, d):
         spectrum, rank, status = _dense_sections(kern, teacher)
     else:
         spectrum = operator_section(kern, teacher, kernel_dirs)
@@ -95,9 +99,41 @@ def _dense_sections(kern, teacher: Teacher) -> tuple[list[str], list[str], int]:
     H, error = hessian(kern, teacher.W, teacher.v, with_error=True)
     s = summarize(H, error)
     del H
+    head = ["spectrum of the Hessian at the optimum (float64, LAPACK eigvalsh):"]
+    return _sections(s, kern, teacher, head)
+
+
+def _reduced_sections(kern, teacher: Teacher) -> tuple[list[str], list[str], int]:
+    rs = reduction.reduced_spectrum(kern, teacher.W, teacher.v)
+    s = summarize_eigenvalues(rs.eigenvalues(), rs.error)
+    d, h = teacher.d, teacher.h
+    head = [
+        "spectrum of the Hessian at the optimum (float64, LAPACK eigvalsh of the reduced "
+        "matrix and of A):",
+        *(
+            f"  {'reduction' if k == 0 else '':<22} {line}"
+            for k, line in enumerate(reduction.describe(h, d))
+        ),
+        f"  eig(A), x {d - h:<12} [{rs.bulk[0]:.6e}, {rs.bulk[-1]:.6e}] ({h} values)",
+    ]
+    return _sections(s, kern, teacher, head)
+
+
+def _sections(s: SpectrumSummary, kern, teacher: Teacher, head: list[str]):
+    """``(spectrum lines, rank lines, status)``; status 1 when the spectrum is not positive
+    semi-definite within its noise."""
+    status = 0 if s.positive_semidefinite else 1
+    return (
+        _summary_lines(s, kern, teacher, head),
+        rank_section(kern, teacher, float_summary=s),
+        status,
+    )
+
+
+def _summary_lines(s, kern, teacher: Teacher, head: list[str]) -> list[str]:
     smallest_nz = s.smallest_nonzero
-    spectrum = [
-        "spectrum of the Hessian at the optimum (float64, LAPACK eigvalsh):",
+    return [
+        *head,
         f"  largest eigenvalue     {s.largest:.6e}",
         f"  smallest eigenvalue    {s.smallest:.6e}",
         "  smallest non-zero      " + ("none" if smallest_nz is None else f"{smallest_nz:.6e}"),
@@ -110,8 +146,6 @@ def _dense_sections(kern, teacher: Teacher) -> tuple[list[str], list[str], int]:
         *cluster_lines(s.eigenvalues, s.tolerance, d=teacher.d, h=teacher.h),
         *_closed_form_lines(kern.activation, teacher, s.eigenvalues),
     ]
-    status = 0 if s.positive_semidefinite else 1
-    return spectrum, rank_section(kern, teacher, float_summary=s), status
 
 
 def is_arjevani_field(teacher: Teacher) -> bool:

@@ -8,7 +8,9 @@
 * :mod:`.density` - spectral density by stochastic Lanczos quadrature;
 * :mod:`.pooled` - non-zero eigenvalues (or SLQ densities) pooled over random teachers;
 * :mod:`.linear_law` - the linear network's eigenvalue law and its KS comparison;
-* :mod:`.arjevani_field` - the ReLU family's closed-form spectrum at ``W = I``, ``v = 1``.
+* :mod:`.arjevani_field` - the ReLU family's closed-form spectrum at ``W = I``, ``v = 1``;
+* :mod:`.reduction` - the exact spectrum for ``d > h`` from an ``(h^2 + h)``-size problem;
+* :mod:`.preconditioners` - structured preconditioners for the smallest eigenvalues.
 """
 
 from .arjevani_field import ClosedFormEigenvalue, arjevani_field_spectrum
@@ -17,7 +19,8 @@ from .density import SpectralDensity, pool_densities, slq
 from .extremes import Extremes, extreme_eigenvalues
 from .linear_law import LinearComparison, LinearLaw, compare_linear, ks_distance, ks_floor
 from .pooled import EigenvaluePool, pooled_density, pooled_eigenvalues, teacher_eigenvalues
-from .summary import SpectrumSummary, summarize
+from .reduction import ReducedSpectrum, reduced_spectrum
+from .summary import SpectrumSummary, summarize, summarize_eigenvalues
 from .zeros import critical_point_tolerance, drop_zeros, zero_tolerance
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "Extremes",
     "LinearComparison",
     "LinearLaw",
+    "ReducedSpectrum",
     "SpectralDensity",
     "SpectrumSummary",
     "arjevani_field_spectrum",
@@ -41,7 +45,9 @@ __all__ = [
     "pooled_density",
     "pooled_eigenvalues",
     "slq",
+    "reduced_spectrum",
     "summarize",
+    "summarize_eigenvalues",
     "teacher_eigenvalues",
     "zero_tolerance",
 ]

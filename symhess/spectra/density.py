@@ -22,6 +22,7 @@ from scipy.linalg import eigh_tridiagonal
 
 from ..base import memory
 from ..base.progress import progress
+from ..base.threads import solver_threads
 from ..errors import SymhessError
 
 PROBES = ("rademacher", "gaussian")
@@ -207,6 +208,7 @@ def slq(
     reorthogonalize: bool | None = None,
     block: int | None = None,
     show_progress: bool | None = None,
+    threads: int | None = None,
 ) -> SpectralDensity:
     """Stochastic Lanczos quadrature of a symmetric operator.
 
@@ -228,6 +230,8 @@ def slq(
         Probes run together in one block product; by default as many as fit the memory.
     show_progress : bool, optional
         Force the progress bar on or off (default: on when stderr is a terminal).
+    threads : int, optional
+        numpy's BLAS threads (:func:`symhess.base.threads.solver_threads`).
 
     Returns
     -------
@@ -256,7 +260,7 @@ def slq(
     seeds = np.random.SeedSequence(seed).spawn(int(probes))
     nodes, weights, index = [], [], []
     bar = progress(total=int(probes), desc="SLQ probes", unit="probe", show=show_progress)
-    with bar:
+    with solver_threads(threads), bar:
         for start in range(0, probes, block):
             rngs = [np.random.default_rng(s) for s in seeds[start : start + block]]
             Z = np.stack([_probe(rng, P, probe) for rng in rngs], axis=1)

@@ -7,9 +7,15 @@ decides *how* they are computed:
   linear network"):
   the non-zero eigenvalues of ``H`` are ``s_1^2`` times those of ``||v||^2 I_d + W^T W``
   (``H = s_1^2 J^T J`` with ``J`` the Jacobian of ``u = W^T v``, and ``J J^T`` is that matrix);
-* every other activation assembles the dense Hessian (:func:`symhess.curvature.dense.assemble`) and
-  takes all its eigenvalues with LAPACK ``eigvalsh``; those that are zero up to rounding
-  (``|lambda| <= P eps max|lambda|``, the rule of ``symhess analyze``) are dropped.
+* for ``d > h`` every other activation uses the row-space reduction
+  (:mod:`symhess.spectra.reduction`): all ``P`` eigenvalues, exactly, from the
+  ``(h^2 + h)``-size Hessian of the rotated teacher and ``eig((v v^T) o K11)`` repeated
+  ``d - h`` times;
+* otherwise the dense Hessian is assembled (:func:`symhess.curvature.dense.assemble`) and
+  all its eigenvalues taken with LAPACK ``eigvalsh``.
+
+Eigenvalues that are zero up to rounding (``|lambda| <= P eps max|lambda|``, the rule of
+``symhess analyze``) are dropped.
 
 Swap the source by passing ``source=`` to :func:`pool`, or by changing
 :func:`teacher_eigenvalues` (e.g. to a matrix-free solver for sizes that do not fit densely).
@@ -29,6 +35,7 @@ from ..curvature.matrix_free import check_operator_memory, operator
 from ..errors import SymhessError
 from ..kernels import Kernels, resolve
 from ..teacher import Teacher, check_size, sample_teacher
+from . import reduction
 from .density import SpectralDensity, pool_densities, slq
 from .zeros import drop_zeros
 
@@ -73,13 +80,29 @@ def dense_eigenvalues(kernels: Kernels, teacher: Teacher) -> np.ndarray:
 def teacher_eigenvalues(kernels: Kernels, teacher: Teacher) -> np.ndarray:
     """The non-zero Hessian eigenvalues of one teacher, ascending.
 
-    The ``d x d`` reduction for linear networks, the dense Hessian otherwise (module
-    docstring). This is the eigenvalue source every command uses.
+    The ``d x d`` reduction for linear networks, the row-space reduction for ``d > h``, the
+    dense Hessian otherwise (module docstring). This is the eigenvalue source every command
+    uses.
     """
     scale = linear_scale(kernels)
     if scale is not None:
         return reduced_linear_eigenvalues(teacher.W, teacher.v, scale)
+    if reduction.applies(teacher.h, teacher.d):
+        rs = reduction.reduced_spectrum(kernels, teacher.W, teacher.v)
+        return drop_zeros(rs.eigenvalues())
     return drop_zeros(dense_eigenvalues(kernels, teacher))
+
+
+def source_of(kernels: Kernels, d: int, h: int) -> str:
+    """Which route :func:`teacher_eigenvalues` takes for these sizes, in words."""
+    if linear_scale(kernels) is not None:
+        return "d x d reduction ||v||^2 I + W^T W (docs/theory.md, 'The linear network')"
+    if reduction.applies(h, d):
+        return (
+            "row-space reduction (exact, d > h): eigvalsh of the (h^2 + h)-size reduced "
+            f"Hessian + eig(A) x (d - h = {d - h})"
+        )
+    return "dense Hessian, LAPACK eigvalsh"
 
 
 def teacher_seeds(seed: int, count: int, pool: int = 0) -> list[int]:

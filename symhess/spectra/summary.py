@@ -11,7 +11,7 @@ from ..base import memory, systems
 from ..curvature.accuracy import HessianError, noise
 from ..curvature.dense import dense_bytes
 from ..errors import SymhessError
-from .zeros import EPS, gap_diagnostic
+from .zeros import EPS
 
 DENSE_ANALYSIS_COPIES = 2.2
 """A dense spectrum holds H and LAPACK's working copy of it (eigvalsh works in place on one)."""
@@ -93,13 +93,39 @@ def summarize(H, error: HessianError | float | None = None) -> SpectrumSummary:
         A bound on ``||H - H_true||_2`` (``symhess.hessian(..., with_error=True)``): added to
         the zero tolerance ``P eps max|lambda|``, since every eigenvalue may be off by it.
     """
-    lam = eigenvalues(H)
+    return summarize_eigenvalues(eigenvalues(H), error)
+
+
+def summarize_eigenvalues(
+    lam: np.ndarray, error: HessianError | float | None = None
+) -> SpectrumSummary:
+    """The summary of a float64 spectrum given as its eigenvalues (any order; e.g. from the
+    row-space reduction, :meth:`symhess.spectra.reduction.ReducedSpectrum.eigenvalues`).
+
+    Parameters
+    ----------
+    lam : ndarray, shape (P,)
+    error : HessianError or float, optional
+        As in :func:`summarize`.
+    """
+    lam = np.sort(np.asarray(lam, dtype=np.float64))
     scale = float(np.max(np.abs(lam))) if lam.size else 0.0
     tol = noise(error, lam.size, scale)
     zeros = int(np.sum(np.abs(lam) <= tol))
-    ratio, below = gap_diagnostic(np.abs(lam).tolist(), EPS * scale or 1.0)
+    ratio, below = _gap(np.abs(lam), EPS * scale or 1.0)
     kept = error if isinstance(error, HessianError) else None
     return SpectrumSummary(lam, tol, zeros, ratio, below, kept)
+
+
+def _gap(magnitudes: np.ndarray, floor: float) -> tuple[float, int]:
+    """:func:`~symhess.spectra.zeros.gap_diagnostic` for a float array with ``floor > 0``,
+    vectorised (the first largest ratio wins, as there)."""
+    if magnitudes.size == 0:
+        return 0.0, 0
+    seq = np.concatenate([[floor], np.sort(np.maximum(magnitudes, floor))])
+    ratios = seq[1:] / seq[:-1]
+    below = int(np.argmax(ratios))
+    return float(ratios[below]), below
 
 
 def eigenvalues(H) -> np.ndarray:

@@ -29,20 +29,26 @@ def double_factorial(n: int) -> int:
 
 
 @cache
-def moment(p: int, q: int) -> sympy.Expr:
-    """``E[u^p w^q]`` as a polynomial in ``(a, b, c)`` with integer coefficients."""
+def moment_terms(p: int, q: int) -> tuple[tuple[int, int, int, int], ...]:
+    """``E[u^p w^q]`` as terms ``(i, j, k, count)`` meaning ``count a^i b^j c^k``."""
     if p < 0 or q < 0:
         raise ValueError("moment orders must be non-negative")
     terms = []
     for m in range(min(p, q) + 1):
         if (p - m) % 2 or (q - m) % 2:
             continue
-        coef = (
+        count = (
             comb(p, m)
             * comb(q, m)
             * factorial(m)
             * double_factorial(p - m - 1)
             * double_factorial(q - m - 1)
         )
-        terms.append(coef * C**m * A ** ((p - m) // 2) * B ** ((q - m) // 2))
-    return sympy.Add(*terms)
+        terms.append(((p - m) // 2, (q - m) // 2, m, count))
+    return tuple(terms)
+
+
+@cache
+def moment(p: int, q: int) -> sympy.Expr:
+    """``E[u^p w^q]`` as a polynomial in ``(a, b, c)`` with integer coefficients."""
+    return sympy.Add(*[count * C**k * A**i * B**j for i, j, k, count in moment_terms(p, q)])

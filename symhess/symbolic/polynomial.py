@@ -22,7 +22,7 @@ from math import factorial
 
 import sympy
 
-from .moments import moment
+from .moments import A, B, C, moment, moment_terms
 from .names import EXTRA_NAMES, KERNEL_NAMES, ORDERS
 from .price import price_from_k00, price_kernel
 
@@ -52,13 +52,49 @@ def isserlis_kernel(coeffs: Sequence, p: int, q: int) -> sympy.Expr:
         ``s_0 .. s_deg``; Fractions stay exact.
     p, q : int
         Derivative orders.
+
+    Coefficients that are numbers or symbols are collected as a polynomial in ``a, b, c``
+    and the symbols (integer exponent vectors, one SymPy polynomial built at the end: degree
+    16 in about a second); anything else is multiplied out by ``sympy.expand``. Both give
+    the same expanded expression.
     """
     s = _sympy_coefficients(coeffs)
     # sigma^(p)(u) = sum_n s_n n!/(n-p)! u^(n-p)
     left = [(n - p, s[n] * (factorial(n) // factorial(n - p))) for n in range(p, len(s))]
     right = [(m - q, s[m] * (factorial(m) // factorial(m - q))) for m in range(q, len(s))]
+    if all(x.is_Symbol or x.is_Rational for x in s):
+        return _collected(s, p, q)
     total = sympy.Add(*[x * y * moment(i, j) for i, x in left for j, y in right])
     return sympy.expand(total)
+
+
+def _collected(s: list[sympy.Expr], p: int, q: int) -> sympy.Expr:
+    """:func:`isserlis_kernel` for coefficients that are rationals or symbols."""
+    symbols = list(dict.fromkeys(x for x in s if x.is_Symbol))
+    gens = (A, B, C, *symbols)
+    where = {x: 3 + k for k, x in enumerate(symbols)}
+    terms: dict[tuple[int, ...], sympy.Expr] = {}
+    for n in range(p, len(s)):
+        for m in range(q, len(s)):
+            if s[n] == 0 or s[m] == 0:
+                continue
+            scale = sympy.Integer(
+                (factorial(n) // factorial(n - p)) * (factorial(m) // factorial(m - q))
+            )
+            exponent = [0] * len(gens)
+            for x in (s[n], s[m]):
+                if x.is_Symbol:
+                    exponent[where[x]] += 1
+                else:
+                    scale *= x
+            for i, j, k, count in moment_terms(n - p, m - q):
+                exponent[0], exponent[1], exponent[2] = i, j, k
+                key = tuple(exponent)
+                terms[key] = terms.get(key, 0) + scale * count
+    terms = {key: value for key, value in terms.items() if value != 0}
+    if not terms:
+        return sympy.Integer(0)
+    return sympy.Poly.from_dict(terms, *gens).as_expr()
 
 
 def isserlis_kernels(coeffs: Sequence) -> dict[str, sympy.Expr]:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symhess.activation.families import family, parse_degrees, parse_family
+from symhess.activation.families import Family, family, parse_degrees, parse_family
 from symhess.errors import SymhessError
 from symhess.rank.measure import exact_rank, rational_teacher
 
@@ -59,7 +59,7 @@ def test_family_members():
         ("support:1..4 support:2", "given twice"),
         ("support:0", "a degree >= 1"),
         ("support:4..1", "low first"),
-        ("support:1..9", "degrees in 0..8"),
+        ("support:1..41", "degrees in 0..40"),
         ("support:1..3 coeffs:0", "change the support"),
         ("support:1..3 coeffs:1/0", "divides by zero"),
         ("support:1..3 coeffs:__import__('os')", "needs values like"),
@@ -90,3 +90,24 @@ def test_rank_depends_on_the_support_only(support, d, h, seed):
     assert {k for k, c in enumerate(act.coefficients) if c} == support
     t = rational_teacher(d, h, seed)
     assert exact_rank(act, t.W, t.v, fast=False).rank == interpolation_rank(support, t.W.tolist())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    degrees=st.sets(st.integers(0, 7), min_size=1),
+    ncoeffs=st.sampled_from([None, 1, 2, 3]),
+    terms=st.one_of(st.none(), st.tuples(st.integers(1, 4), st.integers(1, 8))),
+    need=st.sets(st.integers(0, 8), max_size=2),
+)
+def test_size_is_the_number_of_listed_supports(degrees, ncoeffs, terms, need):
+    """The closed-form count equals the enumeration it replaces."""
+    coeffs = None if ncoeffs is None else tuple(Fraction(c) for c in range(1, ncoeffs + 1))
+    f = Family(tuple(sorted(degrees)), coeffs, terms, tuple(sorted(need)))
+    per = 1 if coeffs is None else len(coeffs)
+    assert f.size == sum(per ** len(s) for s in f.supports())
+
+
+def test_a_huge_family_is_refused_at_once():
+    """Degrees 0..40: 2^41 supports, counted, not listed."""
+    with pytest.raises(SymhessError, match="at most 10000"):
+        parse_family("support:0..40").activations()

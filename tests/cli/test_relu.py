@@ -76,7 +76,7 @@ def test_sweep_default_method_is_routed_to_certified(capsys):
     [
         (["analyze", "relu(z)*tanh(z)"], "not of the form alpha\\*z \\+ beta\\*relu\\(z\\)"),
         (["analyze", "relu(z + 1)"], "no bias inside"),
-        (["rank", "erf(z)", "--d", "2", "--h", "2", "--method", "certified"], "ball arithmetic"),
+        (["rank", "tanh(z)", "--d", "2", "--h", "2", "--method", "certified"], "ball arithmetic"),
         (["rank", "relu(z)", "--d", "2", "--h", "2", "--prec", "9000"], "--prec must be"),
         (["quadrature", "relu(z)"], "closed forms"),
         (["generate", "abs(z)", "--name", "a"], "ReLU family .*nothing to generate"),

@@ -170,8 +170,9 @@ def test_rank_json_carries_decided_reference_and_agreement(capsys):
     code, out, _ = run(["rank", "erf(z)", "--d", "1", "--h", "2", "--json"], capsys)
     assert code == 0
     report = json.loads(out)
-    assert report["reference"] == "mpmath" and report["reference_rank"] == 4
+    assert report["reference"] == "certified" and report["reference_rank"] == 4
     # float64 sees 3 eigenvalues above its noise and cannot decide (the fourth, ~1e-19 of the
-    # largest, is below it): "between 3 and 4" is consistent with mpmath's decided 4
-    assert report["rank"] == {"float": 3, "mpmath": 4} and report["agree"] is True
-    assert report["decided"] == {"float": False, "mpmath": True}
+    # largest, is below it): "between 3 and 4" is consistent with mpmath's decided 4 and the
+    # proof in ball arithmetic
+    assert report["rank"] == {"float": 3, "mpmath": 4, "certified": 4} and report["agree"]
+    assert report["decided"] == {"float": False, "mpmath": True, "certified": True}

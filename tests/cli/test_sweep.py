@@ -45,9 +45,9 @@ def test_one_activation_keeps_the_grid_table_and_its_csv(tmp_path, capsys):
     code, out, err = run([*argv, "--out", str(out_csv)], capsys)
     assert code == 0, err
     assert out.startswith("activation  sigma(z) = z**3 + z; method exact; seed 0\n")
-    assert "2 points: 0 equal an exact prediction, 2 reach the smallest bound" in out
+    assert "2 points: 2 equal an exact prediction, 0 reach the smallest bound" in out
     row = list(csv.DictReader(io.StringIO(out_csv.read_text())))[1]
-    assert (row["rank"], row["pred_partition"], row["best_name"]) == ("35", "35", "partition")
+    assert (row["rank"], row["pred_binomial"], row["best_name"]) == ("35", "35", "binomial")
     assert out_csv.read_text().startswith("d,h,params,rank_exact,rank,")
 
 
@@ -85,11 +85,11 @@ def test_a_database_that_is_a_folder_or_link_is_refused(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "expr, methods", [("z**3", "exact"), ("erf(z)", "float, mpmath"), ("relu(z)", "certified")]
+    "expr, methods", [("z**3", "exact"), ("erf(z)", "certified"), ("relu(z)", "certified")]
 )
 def test_default_method_is_the_best_that_applies(expr, methods, capsys):
-    """With defaults every family sweeps (exit 1 only flags points: erf at d = 1, h = 2 is a
-    float64 blind spot the mpmath rank exposes)."""
+    """With defaults every family sweeps, each by its best method: a proof wherever one
+    applies (exact for polynomials, ball arithmetic for erf and the ReLU family)."""
     code = main(["sweep", expr, "--d", "1:2", "--h", "1:2"])
     out = capsys.readouterr().out
     assert code in (0, 1) and f"method {methods};" in out

@@ -58,7 +58,7 @@ def test_table_marks_undecided_points():
 
 def test_sweep_statuses_against_the_jacobian():
     """z + z^3 over d, h in 1..6: every prediction holds; where the rank falls below the
-    degree-support bound (the partition bound {1} + {3} reaches it), the Jacobian route
+    degree-support bound (to the binomial count h d + min(h, d) = 35), the Jacobian route
     (independent of the Hessian) gives the same rank."""
     rows = sweep("z + z**3", range(1, 7), range(1, 7), jobs=1, show_progress=False)
     assert [(r.d, r.h) for r in rows] == [(d, h) for d in range(1, 7) for h in range(1, 7)]
@@ -75,8 +75,8 @@ def test_sweep_statuses_against_the_jacobian():
             t = rational_teacher(r.d, r.h, 0)
             assert r.rank == jacobian_rank([0, 1, 0, 1], t.W.tolist(), t.v.tolist())
     at = next(r for r in rows if (r.d, r.h) == (5, 6))
-    assert (at.rank, at.status, at.best.name) == (35, "saturated", "partition")
-    assert at.route.startswith("certified")  # the partition bound certifies it modulo a prime
+    assert (at.rank, at.status, at.best.name) == (35, "exact", "binomial")
+    assert at.route.startswith("certified")  # the bound 35 certifies it modulo a prime
     lines = table_lines(rows)
     assert "35" in lines[7] and "0 lie below every bound" in lines[-1]
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import symhess
 from symhess.cli import main
+from symhess.rank.certify import certified_exact_rank, integer_parts
 from symhess.rank.measure import (
     GAP_DECISIVE,
     exact_matrix_rank,
@@ -152,8 +153,9 @@ def test_defective_cases_by_the_hessian(d, k, h):
 
 def test_mixed_cubic_counts_from_math_md():
     """z + z^3: saturates the degree-support bound at d = 3 (13, not the hockey-stick 19),
-    and at d = 5, h = 6 falls below every older bound to the partition bound {1} + {3}
-    (5 + 30 = 35), as the Jacobian route confirms."""
+    and at d = 5, h = 6 falls below every older bound to the binomial count h d + min(h, d) =
+    35 (the partition bound {1} + {3}, 5 + 30, which it supersedes, says as much), as the
+    Jacobian route confirms."""
     t = rational_teacher(3, 5, seed=2)
     preds = {q.name: q.value for q in predictions("z + z**3", 3, 5)}
     assert exact_rank("z + z**3", t.W, t.v, fast=False).rank == preds["degree_support"]
@@ -162,18 +164,27 @@ def test_mixed_cubic_counts_from_math_md():
     rank = exact_rank("z + z**3", t.W, t.v, fast=False).rank
     assert rank == jacobian_rank([0, 1, 0, 1], *teacher_lists(t)) == 35
     preds = {q.name: q.value for q in predictions("z + z**3", 5, 6)}
-    assert rank < preds["degree_support"] and rank == preds["partition"]
+    assert rank < preds["degree_support"] and rank == preds["binomial"]
 
 
-def test_fast_path_certifies_only_at_the_bound():
+def test_fast_path_certifies_at_the_bound_or_by_the_unit_scalings():
     t = rational_teacher(6, 4, seed=0)
     r = exact_rank("z + z**2/2", t.W, t.v)
     assert "certified" in r.detail and r.rank == upper_bound(predictions("z + z**2/2", 6, 4))
     assert r.route == "mod-p"
     t = rational_teacher(5, 6, seed=0)
-    r = exact_rank("z + z**3", t.W, t.v)  # the partition bound certifies it
+    r = exact_rank("z + z**3", t.W, t.v)  # the bound 35 (binomial, partition) certifies it
     assert r.route == "mod-p" and r.rank == 35
+    assert r.detail.startswith("certified") and "proven upper bound 35" in r.detail
     assert exact_rank("z + z**3", t.W, t.v, fast=False).route == "Q"
+    # without the bound, the unit scalings certify the rank from above, the modular rank
+    # from below
+    t = rational_teacher(6, 8, seed=0)  # h d = 48 <= C(8, 3): the scalings are the kernel
+    parts = integer_parts(symhess.resolve("1 + z + z**3"), t.W, t.v)
+    r = certified_exact_rank(parts)
+    assert r.route.startswith("certified") and "unit scalings" in r.route
+    assert r.rank == r.lower == r.upper == jacobian_rank([1, 1, 0, 1], *teacher_lists(t))
+    assert r.kernel.shape == (56, 56 - r.rank) == (56, 1)
 
 
 def test_a_degenerate_teacher_is_not_certified_at_the_generic_count():
@@ -186,8 +197,13 @@ def test_a_degenerate_teacher_is_not_certified_at_the_generic_count():
     r = exact_rank("z + z**2", W, v)
     assert r.rank < upper_bound(predictions("z + z**2", 4, 3))
     assert r.rank == jacobian_rank([0, 1, 1], W.tolist(), v.tolist())
-    assert r.detail.startswith("rank over Q") and "below the proven upper bound" in r.detail
+    assert r.detail.startswith("rank over Q") and r.route == "Q"
+    # the same with z + z^3: the kernel is no longer all unit scalings, so the two-sided
+    # certificate does not close and the rank over Q decides
+    r = exact_rank("z + z**3", W, v)
+    assert r.detail.startswith("rank over Q") and "not certified this way" in r.detail
     assert r.route == "Q"
+    assert r.rank == jacobian_rank([0, 1, 0, 1], W.tolist(), v.tolist())
 
 
 # ----------------------------------------------------------------------------- agreement
@@ -347,6 +363,6 @@ def test_rank_command_errors(argv, message, sin_activation, capsys):
 
 
 def test_rank_command_memory_error(monkeypatch, capsys):
-    monkeypatch.setattr("symhess.base.memory.available_memory", lambda: 10**6)
+    monkeypatch.setattr("symhess.base.memory.available_memory", lambda: 10**5)
     code, _, err = run(["rank", "z**2", "--d", "9", "--h", "9", "--method", "exact"], capsys)
     assert code == 2 and "available" in err and err.count("\n") == 1

@@ -106,7 +106,16 @@ def test_not_certified_says_why_and_what_to_try():
     N = null_basis("relu(z)", W, v).vectors
     with arb_precision(64):
         cert = certify_rank(symhess.hessian("relu(z)", W, v, system="arb"), N)
+    # 64 bits prove the rank (tau = 0) but no bound on the smallest non-zero eigenvalue
+    assert cert.certified and cert.rank == 9 and cert.tau == 0.0
+    assert "no lower bound on the eigenvalues" in cert.reason
+    tiny = v.copy()
+    tiny[2] = 2.0**-40  # eigenvalues ~ 1e-24: 64-bit balls cannot decide even the rank
+    with arb_precision(64):
+        H = symhess.hessian("relu(z)", W, tiny, system="arb")
+        cert = certify_rank(H, null_basis("relu(z)", W, tiny).vectors)
     assert not cert.certified and "try 128 bits" in cert.reason and cert.next_prec == 128
+    assert cert.reason.startswith("not certified at this precision")
     with arb_precision(128):
         H = symhess.hessian("relu(z)", W, v, system="arb")
         cert = certify_rank(H, N)
@@ -122,16 +131,19 @@ def test_not_certified_says_why_and_what_to_try():
         certify_rank(np.eye(3), None)
 
 
-def test_exact_is_routed_to_certified_and_erf_is_refused():
+def test_exact_is_routed_to_certified_and_tanh_is_refused():
     t = rational_teacher(3, 4, 0)
     report = rank_report("relu(z)", t.W, t.v, ("exact",))
     assert list(report.results) == ["certified"] and report.rank == 12
     assert "routed to the certified method" in report.notes[0]
     assert report.holds() == {"params": True, "rescaling": True}
+    # erf has the certified method too (its generated closed forms evaluate in balls)
+    assert rank_report("erf(z)", t.W, t.v, ("certified",)).rank == 16
+    assert list(rank_report("erf(z)", t.W, t.v, ("exact",)).results) == ["certified"]
     with pytest.raises(SymhessError, match="ball arithmetic"):
-        rank_report("erf(z)", t.W, t.v, ("certified",))
+        rank_report("tanh(z)", t.W, t.v, ("certified",))
     with pytest.raises(SymhessError, match="needs a polynomial"):
-        rank_report("erf(z)", t.W, t.v, ("exact",))
+        rank_report("tanh(z)", t.W, t.v, ("exact",))
 
 
 def test_sweep_with_the_default_method():

@@ -202,8 +202,8 @@ def test_the_interpolation_rank_is_the_hessian_rank(support, d, h):
         ({2, 3}, 4, 6, 29, "homogenized_ah"),  # AH(5, 3, 7) - 5
         ({2, 3, 4}, 2, 4, 11, "homogenized_ah"),  # AH(3, 4, 5) - 3
         ({2, 3, 4}, 3, 8, 30, "homogenized_ah"),  # AH(4, 4, 9) - 4
-        ({1, 3}, 5, 6, 35, "partition"),  # {1} + {3}: 5 + 30 (P = 36)
-        ({1, 5}, 4, 8, 36, "partition"),  # {1} + {5}: 4 + 32 (P = 40)
+        ({1, 3}, 5, 6, 35, "binomial"),  # h d + min(h, d); partition {1} + {3}: 5 + 30
+        ({1, 5}, 4, 8, 36, "binomial"),  # h d + min(h, d); partition {1} + {5}: 4 + 32
         ({0, 2, 3, 4}, 3, 8, 31, "partition"),  # {0} + {2, 3, 4}: 1 + 30
         ({2, 4}, 3, 5, 19, "product"),  # q (a + q') through 5 points
         ({0, 2, 4}, 2, 3, 8, "product"),  # the square of the even conic through +-w_1..3
@@ -216,10 +216,14 @@ def test_ranks_below_every_older_bound(support, d, h, rank, name):
     assert oracle(support, d, h) == rank
     preds = by_name(predictions(support_coeffs(support), d, h))
     older = [
-        q.value for n, q in preds.items() if n not in ("homogenized_ah", "product", "partition")
+        q.value
+        for n, q in preds.items()
+        if n not in ("homogenized_ah", "product", "partition", "binomial")
     ]
     assert rank < min(older)
     assert preds[name].value == rank == upper_bound(list(preds.values()))
+    if name == "binomial":  # the exact count supersedes the partition bound, which meets it
+        assert "partition" not in preds and partition_bound(support, d, h) == rank
 
 
 def test_blocks_reproduce_published_counts():
@@ -268,3 +272,39 @@ def test_every_prediction_name_is_listed():
         for d, h in [(1, 1), (3, 5), (5, 6), (2, 3)]:
             names |= {q.name for q in predictions(coeffs, d, h)}
     assert names <= set(PREDICTION_NAMES) and {"homogenized_ah", "partition"} <= names
+
+
+@pytest.mark.parametrize(
+    "coeffs, d, h",
+    [
+        ([0, 1, 0, 1], 5, 6),  # z + z^3, h > d: 35 < 36
+        ([0, 1, 0, -1, 0, 0], 4, 5),  # z - z^3 (trailing zeros dropped)
+        ([0, 1, 0, 0, 0, 1], 3, 5),  # z + z^5
+        ([0, 2, 0, 0, 1], 4, 7),  # 2z + z^4
+        ([1, 1, 0, 1], 6, 8),  # with a constant: h d + min(h, d + 1)
+        ([3, -1, 0, 0, 2], 4, 7),
+        ([0, 1, 0, 1], 3, 2),  # h <= d: full rank
+    ],
+)
+def test_binomial_count_against_the_jacobian(coeffs, d, h):
+    """s1 z + sp z^p in the Alexander-Hirschowitz range: h d + min(h, d + [s0 != 0]), checked
+    against the rank of the coefficient Jacobian (no symhess code)."""
+    q = by_name(predictions(coeffs, d, h))["binomial"]
+    assert q.kind == "exact"
+    c = int(coeffs[0] != 0)
+    assert q.value == h * d + min(h, d + c)
+    W, v = rational_weights(d, h, seed=7)
+    assert jacobian_rank(coeffs, W, v) == q.value
+
+
+@pytest.mark.parametrize(
+    "coeffs, d, h, why",
+    [
+        ([0, 1, 0, 1], 5, 7, "defective (5, 3, 7)"),
+        ([0, 1, 0, 1], 3, 5, "h d = 15 > C(5, 3) = 10: saturated"),
+        ([0, 1, 1], 3, 4, "p = 2 is eq. (14)"),
+        ([0, 1, 1, 1], 3, 2, "three degrees"),
+    ],
+)
+def test_binomial_count_only_where_proven(coeffs, d, h, why):
+    assert "binomial" not in by_name(predictions(coeffs, d, h)), why

@@ -77,9 +77,9 @@ def test_density_command_with_exact_and_plot(tmp_path, capsys):
         "density",
         "z + z**2/2",
         "--d",
-        "12",
-        "--h",
         "10",
+        "--h",
+        "12",
         "--probes",
         "10",
         "--steps",
@@ -96,12 +96,28 @@ def test_density_command_with_exact_and_plot(tmp_path, capsys):
     assert "Wasserstein-1 distance" in out
     rows = re.findall(r"^\[.*\)\s+(\S+)\s+\S+\s+(\d+)$", out, flags=re.M)
     slq_counts, exact_counts = np.array(rows, dtype=float).T
-    assert exact_counts.sum() == 130 and slq_counts.sum() == pytest.approx(130, rel=1e-6)
+    assert exact_counts.sum() == 132 and slq_counts.sum() == pytest.approx(132, rel=1e-6)
     code, _, err = run(argv, capsys)
     assert code == 2 and "exists" in err
     code, out, err = run([*argv, "--force", "--log"], capsys)
     assert code == 0, err
     assert "zero up to rounding" in out
+
+
+def test_density_for_d_above_h_is_exact_by_the_reduction(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "reduced.png"
+    argv = ["density", "erf(z)", "--d", "12", "--h", "4", "--bins", "5", "--plot", str(png)]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert "row-space reduction" in out and "SLQ not needed" in out
+    counts = [int(x) for x in re.findall(r"^\[.*\)\s+(\d+)$", out, flags=re.M)]
+    assert sum(counts) == 52 and png.stat().st_size > 1000
+    t = symhess.sample_teacher(12, 4, seed=0)
+    dense = np.linalg.eigvalsh(symhess.hessian("erf(z)", t.W, t.v))
+    pad = 1e-9 * max(dense[-1] - dense[0], abs(dense[-1]))
+    edges = np.linspace(dense[0] - pad, dense[-1] + pad, 6)
+    assert counts == np.histogram(dense, edges)[0].tolist()  # an independent route: dense H
 
 
 def test_pooled_density_matches_the_pooled_exact_eigenvalues():

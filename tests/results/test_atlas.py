@@ -74,7 +74,7 @@ def test_a_rank_above_a_proven_bound_is_an_error():
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["atlas", "--degrees", "0..9"], "degrees in 0..8"),
+        (["atlas", "--degrees", "0..41"], "degrees in 0..40"),
         (["atlas", "--degrees", "x"], "needs degrees like"),
         (["atlas", "--d", "0"], "--d must be a positive integer"),
         (["atlas", "--jobs", "0"], "--jobs must be a positive integer"),

@@ -64,7 +64,7 @@ def test_values_match_the_rank_grid(db):
         ]
         assert r.generic and r.route == "mod-p"
     at = next(r for r in results if (r.key.d, r.key.h) == (5, 6))
-    assert (at.rank, at.best[:2]) == (35, ("partition", 35))
+    assert (at.rank, at.best[:2]) == (35, ("binomial", 35))
 
 
 def test_the_sqlite3_shell_reads_it(db):

@@ -1,0 +1,206 @@
+"""Structured preconditioners for the Hessian at the optimum, from the kernels alone.
+
+Three facts (docs/theory.md, "Smallest eigenvalues") make cheap, good approximate inverses:
+
+* ``H = D Ht D`` with ``D = diag(v (x) 1_d, 1_h)`` and ``Ht`` independent of ``v``: small
+  ``|v_i|`` make ``H`` ill-conditioned, and that part sits in the unit blocks.
+* The ``d x d`` diagonal block of unit ``i`` is ``v_i^2 (k_i I_d + q_i w_i w_i^T)``
+  (``k_i = K11_ii``, ``q_i = (K31 + 2 K22 + K13)_ii``): inverted in ``O(d)`` by
+  Sherman-Morrison (:class:`UnitBlockPreconditioner`).
+* The linear Hermite level of ``f`` is exactly ``Z Z^T``: ``f``'s degree-1 Hermite coefficient
+  is ``beta = sum_i v_i g(|w_i|^2) w_i`` with ``g(a) = E[sigma'(sqrt(a) xi)]``, and
+  ``H = Z Z^T + (the other degrees)`` with ``Z = (d beta / d theta)^T`` (``P x d``). Its ``d``
+  directions are the outliers a unit-block preconditioner leaves.
+  :class:`HermitePreconditioner` inverts ``R + Z Z^T`` (``R`` the unit-block diagonal of
+  ``H - Z Z^T``) by Woodbury in ``O(h d + h^2 + d^2)`` per vector, with no product with ``H``.
+
+Measured condition numbers of the preconditioned ``H`` (erf, d = h = 30): none 1.9e8, Jacobi
+6.5e3, unit blocks 3.1e3, Hermite 49.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+from scipy.sparse.linalg import LinearOperator
+
+from ..errors import SymhessError
+
+__all__ = ["HermitePreconditioner", "UnitBlockPreconditioner", "linear_level_basis"]
+
+
+def _linear_level(op) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(a, g, g')``: ``a_i = |w_i|^2``, ``g_i = g(a_i)``, ``g'_i = g'(a_i)``.
+
+    ``g(a)^2 = K11(a, a, 0)`` (independent copies at ``c = 0``) and ``g'(a) = K31(a, a, 0) /
+    (2 g(a))`` (the heat equation ``d/da E[F(sqrt(a) xi)] = E[F''(sqrt(a) xi)] / 2``), so any
+    kernel provider gives them.
+    """
+    if op.kernels is None:
+        raise SymhessError("the preconditioner needs the operator's kernels")
+    W = op.W
+    a = np.einsum("ij,ij->i", W, W)
+    K = op.kernels(a, a, np.zeros_like(a), "float64")
+    K11, K31 = np.asarray(K[1], dtype=np.float64), np.asarray(K[4], dtype=np.float64)
+    g = np.sqrt(np.maximum(K11, 0.0))
+    gp = np.divide(K31, 2 * g, out=np.zeros_like(g), where=g > 0)
+    return a, g, gp
+
+
+def linear_level_basis(op) -> np.ndarray:
+    """``Z`` (shape ``(P, d)``): the parameter directions that move the linear Hermite part.
+
+    ``Z[(i, j), l] = v_i (g_i delta_jl + 2 g'_i W_ij W_il)``, ``Z[hd + i, l] = g_i W_il``;
+    ``Z Z^T`` is the degree-1 Hermite part of ``H`` and ``H - Z Z^T`` is positive semi-definite.
+
+    Parameters
+    ----------
+    op : HessianOperator
+        With its ``kernels``.
+    """
+    a, g, gp = _linear_level(op)
+    W, v = op.W, op.v
+    h, d = W.shape
+    Zw = (v * g)[:, None, None] * np.eye(d)[None] + (2 * v * gp)[:, None, None] * (
+        W[:, :, None] * W[:, None, :]
+    )
+    return np.concatenate([Zw.reshape(h * d, d), g[:, None] * W], axis=0)
+
+
+class _Symmetric(LinearOperator):
+    def _matvec(self, x):
+        return self._matmat(np.asarray(x).reshape(-1, 1)).reshape(-1)
+
+    def _adjoint(self):
+        return self
+
+
+class UnitBlockPreconditioner(_Symmetric):
+    """``M^{-1}`` for ``M = blockdiag(H_11, ..., H_hh, K00)``: ``O(h d + h^2)`` per vector.
+
+    Parameters
+    ----------
+    op : HessianOperator
+
+    Raises
+    ------
+    SymhessError
+        A unit block that is not positive definite (``v_i = 0``, or a degenerate unit).
+    """
+
+    def __init__(self, op):
+        super().__init__(dtype=np.float64, shape=op.shape)
+        W, v, K = op.W, op.v, op.kernel_diagonals
+        self.h, self.d, self.W = W.shape[0], W.shape[1], W
+        a = np.einsum("ij,ij->i", W, W)
+        k = K["K11"]
+        q = K["K31"] + 2 * K["K22"] + K["K13"]
+        scale = v * v * k  # H_ii = scale_i (I + (q_i / k_i) w_i w_i^T)
+        along = k + q * a  # the block's eigenvalue along w_i, over v_i^2
+        if np.any(scale <= 0) or np.any(along <= 0):
+            raise SymhessError("a unit's diagonal block is singular (v_i = 0 or w_i degenerate)")
+        self.inv_scale = 1.0 / scale
+        self.rank_one = q / along  # Sherman-Morrison coefficient
+        try:
+            self.chol = scipy.linalg.cho_factor(op.K00)
+        except np.linalg.LinAlgError:
+            raise SymhessError("the v-block K00 is not positive definite") from None
+
+    def _matmat(self, X):
+        h, d = self.h, self.d
+        X = np.asarray(X, dtype=np.float64)
+        m = X.shape[1]
+        Xw = X[: h * d].reshape(h, d, m)
+        proj = np.einsum("ij,ijb->ib", self.W, Xw)
+        Yw = Xw - (self.rank_one[:, None] * proj)[:, None, :] * self.W[:, :, None]
+        Yw *= self.inv_scale[:, None, None]
+        out = np.empty_like(X)
+        out[: h * d] = Yw.reshape(h * d, m)
+        out[h * d :] = scipy.linalg.cho_solve(self.chol, X[h * d :])
+        return out
+
+
+class HermitePreconditioner(_Symmetric):
+    """``M^{-1}`` for ``M = R + Z Z^T`` (module docstring), by Woodbury::
+
+        M^{-1} = R^{-1} - R^{-1} Z (I_d + Z^T R^{-1} Z)^{-1} Z^T R^{-1}.
+
+    ``R``'s unit blocks are ``v_i^2 (alpha_i I + beta_i w_i w_i^T)`` with
+    ``alpha_i = k_i - g_i^2`` (``= Var sigma'(u) > 0`` for a non-linear activation) and
+    ``beta_i = q_i - 4 g_i g'_i - 4 g'^2_i a_i``; its ``v`` block is
+    ``K00 - diag(g) W W^T diag(g)``. ``Z^T R^{-1} Z = (sum_i g_i^2 / alpha_i) I
+    + W^T diag(gamma) W + (g W)^T R_v^{-1} (g W)`` because every unit block is a function of
+    ``w_i w_i^T``. Symmetric positive definite, so plain conjugate gradients take it.
+
+    Parameters
+    ----------
+    op : HessianOperator
+        With its ``kernels``.
+
+    Raises
+    ------
+    SymhessError
+        A linear activation, some ``v_i = 0``, or a block that is not positive definite:
+        the caller falls back to another preconditioner.
+    """
+
+    def __init__(self, op):
+        super().__init__(dtype=np.float64, shape=op.shape)
+        W, v, K = op.W, op.v, op.kernel_diagonals
+        h, d = W.shape
+        self.h, self.d, self.W, self.v = h, d, W, v
+        a, g, gp = _linear_level(op)
+        k = K["K11"]
+        q = K["K31"] + 2 * K["K22"] + K["K13"]
+        alpha = k - g * g
+        beta = q - 4 * g * gp - 4 * gp * gp * a
+        along = alpha + beta * a
+        tiny = 1e-12 * np.maximum(k, np.finfo(float).tiny)
+        if np.any(v == 0) or np.any(alpha <= tiny) or np.any(along <= tiny) or np.any(a <= 0):
+            raise SymhessError(
+                "the Hermite preconditioner needs a non-linear activation, v_i != 0 and w_i != 0"
+            )
+        self.g, self.gp = g, gp
+        self.inv_alpha = 1.0 / (v * v * alpha)
+        self.sm = beta / along
+        gW = g[:, None] * W
+        Rv = op.K00 - gW @ gW.T
+        try:
+            self.Rv = scipy.linalg.cho_factor((Rv + Rv.T) / 2)
+            on_perp = g * g / alpha
+            gamma = ((g + 2 * gp * a) ** 2 / along - on_perp) / a
+            C = np.sum(on_perp) * np.eye(d) + (W * gamma[:, None]).T @ W
+            C += gW.T @ scipy.linalg.cho_solve(self.Rv, gW)
+            C[np.diag_indices(d)] += 1.0
+            self.C = scipy.linalg.cho_factor((C + C.T) / 2)
+        except np.linalg.LinAlgError:
+            raise SymhessError(
+                "the Hermite preconditioner's blocks are not positive definite"
+            ) from None
+
+    def _Rinv(self, Xw, xv):
+        proj = np.einsum("ij,ijb->ib", self.W, Xw)
+        Yw = Xw - (self.sm[:, None] * proj)[:, None, :] * self.W[:, :, None]
+        Yw *= self.inv_alpha[:, None, None]
+        return Yw, scipy.linalg.cho_solve(self.Rv, xv)
+
+    def _matmat(self, X):
+        h, d, W = self.h, self.d, self.W
+        X = np.asarray(X, dtype=np.float64)
+        m = X.shape[1]
+        Yw, yv = self._Rinv(X[: h * d].reshape(h, d, m), X[h * d :])
+        # s = Z^T y
+        proj = np.einsum("ij,ijb->ib", W, Yw)
+        s = np.einsum("i,ijb->jb", self.v * self.g, Yw)
+        s += W.T @ ((2 * self.v * self.gp)[:, None] * proj + self.g[:, None] * yv)
+        c = scipy.linalg.cho_solve(self.C, s)  # (d, m)
+        # Z c: unit i -> v_i (g_i c + 2 g'_i w_i (w_i . c)); v part -> g o (W c)
+        Wc = W @ c
+        Zw = (self.v * self.g)[:, None, None] * c[None, :, :] + (
+            (2 * self.v * self.gp)[:, None] * Wc
+        )[:, None, :] * W[:, :, None]
+        Cw, cv = self._Rinv(Zw, self.g[:, None] * Wc)
+        out = np.empty_like(X)
+        out[: h * d] = (Yw - Cw).reshape(h * d, m)
+        out[h * d :] = yv - cv
+        return out
