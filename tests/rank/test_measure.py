@@ -352,7 +352,7 @@ def test_rank_command_non_polynomial(sin_activation, capsys):
         (["rank", "testsin(z)", "--d", "2", "--h", "2", "--method", "exact"], "polynomial"),
         (["rank", "z**2", "--d", "2", "--h", "2", "--dps", "19"], "from 20 to 1000"),
         (["rank", "z**2", "--d", "2", "--h", "2", "--method", "magic"], "invalid choice"),
-        (["rank", "z**2", "--d", "2"], "--h"),
+        (["rank", "z**2", "--d", "2", "--h", "0"], "--h must be a positive integer"),
         (["rank", "z**2", "--d", "0", "--h", "2"], "--d must be a positive integer"),
     ],
 )

@@ -104,7 +104,7 @@ def test_dynamics_command(tmp_path, capsys):
         (["dynamics", "z", "--d", "3", "--h", "2", "--batch", "8"], "--batch needs --sgd"),
         (["dynamics", "z", "--d", "3", "--h", "2", "--lr", "100"], "below 2 / lambda_max"),
         (["dynamics", "z", "--d", "3", "--h", "2", "--noise", "-1"], "--noise"),
-        (["spectrum", "z", "--d", "3"], "--h"),
+        (["spectrum", "z", "--d", "3", "--h", "-1"], "--h"),
         (["spectrum", "z", "--d", "3", "--h", "2", "--teachers", "0"], "--teachers"),
     ],
 )
