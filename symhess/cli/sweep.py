@@ -145,8 +145,14 @@ def register(sub):
         help="a family of polynomials, e.g. 'support:1..4 coeffs:+-1' (repeatable; grammar: "
         "support:DEGREES coeffs:VALUES|random terms:N[..M] need:DEGREES seed:N)",
     )
-    p.add_argument("--d", required=True, help="input dimensions: D or START:STOP[:STEP], inclusive")
-    p.add_argument("--h", required=True, help="hidden units: H or START:STOP[:STEP], inclusive")
+    p.add_argument(
+        "--d",
+        default="1:5",
+        help="input dimensions: D or START:STOP[:STEP], inclusive (default 1:5)",
+    )
+    p.add_argument(
+        "--h", default="1:5", help="hidden units: H or START:STOP[:STEP], inclusive (default 1:5)"
+    )
     p.add_argument(
         "--seeds",
         "--seed",

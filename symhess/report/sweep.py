@@ -143,10 +143,18 @@ def table_lines(rows: list[SweepRow]) -> list[str]:
         )
         lines.append(f"  {h:>5} " + cells)
     counts = {s: sum(r.status == s for r in rows) for s in STATUSES}
+    # a rank below every bound that was not decided is most likely eigenvalues lost in the
+    # noise, not a finding: say so next to the count
+    below_undecided = sum(r.status == "below" and not r.decided for r in rows)
+    below = f"{counts['below']} lie below every bound" + (
+        f" ({below_undecided} of them not decided: likely rounding, not a finding)"
+        if below_undecided
+        else ""
+    )
     lines.append(
         f"{len(rows)} points: {counts['exact']} equal an exact prediction, "
-        f"{counts['saturated']} reach the smallest bound, {counts['below']} lie below every "
-        f"bound, {counts['MISMATCH']} mismatches, {counts['DISAGREE']} disagreements, "
+        f"{counts['saturated']} reach the smallest bound, {below}, "
+        f"{counts['MISMATCH']} mismatches, {counts['DISAGREE']} disagreements, "
         f"{counts['UNDECIDED']} without a rank, {sum(not r.decided for r in rows)} not decided"
     )
     for r in rows:

@@ -201,3 +201,9 @@ def test_rank_runs_with_its_defaults(capsys):
     code, out, err = run(["rank", "z**2", "--method", "exact"], capsys)
     assert code == 0, err
     assert "d = 6, h = 4" in out
+
+
+def test_sweep_runs_with_its_default_grid(capsys):
+    code, out, err = run(["sweep", "z**2", "--method", "exact"], capsys)
+    assert code == 0, err
+    assert "25 points: 25 equal an exact prediction" in out
