@@ -1,4 +1,8 @@
-"""Teacher networks: sampling with the paper's variances, validation, ``.npz`` files."""
+"""Teacher networks: sampling with the paper's variances, validation, ``.npz`` files.
+
+A teacher may carry hidden-unit biases, ``f(x) = sum_i v_i sigma(w_i . x + b_i)``; the
+parameters of a network with biases are ordered ``W`` row-major, then ``v``, then ``b``.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,27 @@ from .files import atomic_write, refuse_overwrite
 DISTRIBUTIONS = ("normal", "uniform", "rademacher")
 
 
+DEFAULT_BIAS_VARIANCE = "1/d"
+"""The default variance of a random teacher's biases (:func:`default_bias_variance`)."""
+
+
+def default_bias_variance(d: int) -> float:
+    """``1/d``: the variance of one first-layer weight.
+
+    A bias is the weight of a constant input ``x_0 = 1``, so with this variance
+    ``(w_i, b_i)`` is a vector of ``d + 1`` i.i.d. entries - the homogenised view in which the
+    rank theory with biases is stated (docs/theory.md, "Biases"), and what PyTorch's
+    ``nn.Linear`` draws by default (bias and weights from the same ``U(-1/sqrt(d),
+    1/sqrt(d))``). The mean ``b_i`` of the pre-activation is then ``~ 1/sqrt(d)`` against
+    its spread ``|w_i| ~ 1``: comparable at small ``d``, a perturbation at large ``d``; pass
+    ``bias=1.0`` for offsets of the order of the spread at every width.
+    """
+    return 1.0 / d
+
+
 @dataclass(frozen=True)
 class Teacher:
-    """Weights of a two-layer network ``f(x) = sum_i v_i sigma(w_i . x)``.
+    """Weights of a two-layer network ``f(x) = sum_i v_i sigma(w_i . x + b_i)``.
 
     Attributes
     ----------
@@ -26,10 +48,13 @@ class Teacher:
         First-layer weights, rows ``w_i``.
     v : ndarray, shape (h,)
         Second-layer weights.
+    b : ndarray, shape (h,), or None
+        Hidden-unit biases; ``None`` for a network without biases (the paper's setting).
     """
 
     W: np.ndarray
     v: np.ndarray
+    b: np.ndarray | None = None
 
     @property
     def h(self) -> int:
@@ -40,14 +65,22 @@ class Teacher:
         return self.W.shape[1]
 
     @property
+    def has_bias(self) -> bool:
+        return self.b is not None
+
+    @property
     def params(self) -> int:
-        """``P = h d + h``."""
-        return self.h * self.d + self.h
+        """``P = h d + h``, or ``h d + 2h`` with biases."""
+        return self.h * self.d + self.h + (self.h if self.has_bias else 0)
 
     def save(self, path: str | os.PathLike, *, force: bool = False) -> Path:
-        """Write ``path`` (``.npz`` with arrays ``W`` and ``v``) atomically."""
+        """Write ``path`` (``.npz`` with arrays ``W``, ``v`` and, with biases, ``b``)
+        atomically."""
         refuse_overwrite(path, force)
-        return atomic_write(path, lambda f: np.savez(f, W=self.W, v=self.v))
+        arrays = {"W": self.W, "v": self.v}
+        if self.has_bias:
+            arrays["b"] = self.b
+        return atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def check_size(name: str, value) -> int:
@@ -88,7 +121,49 @@ def check_weights(W, v) -> tuple[np.ndarray, np.ndarray]:
     return W, v
 
 
-def sample_teacher(d: int, h: int, seed: int | None = None, dist: str = "normal") -> Teacher:
+def check_biases(b, h: int) -> np.ndarray:
+    """Validate a bias vector for ``h`` hidden units; return it as an array (float64 unless
+    it holds exact numbers).
+
+    Raises
+    ------
+    SymhessError
+        Naming the problem: not a vector of length ``h``, not real, NaN or infinite entries.
+    """
+    arr = np.asarray(b)
+    if arr.ndim != 1 or arr.shape[0] != h:
+        raise SymhessError(
+            f"b must be a vector of length h = {h} (one bias per hidden unit), got shape "
+            f"{arr.shape}"
+        )
+    if arr.dtype == object:
+        return arr
+    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise SymhessError(f"b must hold real numbers, got dtype {arr.dtype}")
+    if not np.all(np.isfinite(arr)):
+        raise SymhessError("b has NaN or infinite entries")
+    return arr.astype(np.float64)
+
+
+def bias_variance(bias, d: int) -> float | None:
+    """The variance ``sample_teacher`` draws biases with: ``None`` (no biases) for
+    ``bias=None`` or ``False``, :func:`default_bias_variance` for ``True``, else ``bias``
+    itself, a finite number ``>= 0``."""
+    if bias is None or bias is False:
+        return None
+    if bias is True:
+        return default_bias_variance(d)
+    if isinstance(bias, (int, float, np.integer, np.floating)) and np.isfinite(bias) and bias >= 0:
+        return float(bias)
+    raise SymhessError(
+        f"bias must be True (variance {DEFAULT_BIAS_VARIANCE}), a finite variance >= 0, or "
+        f"None, got {bias!r}"
+    )
+
+
+def sample_teacher(
+    d: int, h: int, seed: int | None = None, dist: str = "normal", bias=None
+) -> Teacher:
     """A random teacher with the paper's variances: ``Var W_ij = 1/d``, ``Var v_i = 1/h``.
 
     Parameters
@@ -99,6 +174,12 @@ def sample_teacher(d: int, h: int, seed: int | None = None, dist: str = "normal"
         Seed for ``numpy.random.default_rng``; the same seed gives the same teacher.
     dist : {"normal", "uniform", "rademacher"}
         Zero-mean distribution of every weight, scaled to the variances above.
+    bias : None, bool or float
+        Hidden-unit biases: ``None`` or ``False`` draws none (the paper's setting);
+        ``True`` draws them with the default variance ``Var b_i = 1/d``
+        (:func:`default_bias_variance`: the variance of one first-layer weight); a number is
+        the variance (``0``: zero biases). Same distribution ``dist``, from a stream of
+        their own: ``W`` and ``v`` are those of the teacher without biases and the same seed.
 
     Returns
     -------
@@ -127,13 +208,19 @@ def sample_teacher(d: int, h: int, seed: int | None = None, dist: str = "normal"
             return rng.uniform(-r, r, size=shape)
         return rng.choice([-1.0, 1.0], size=shape) * np.sqrt(var)
 
+    var = bias_variance(bias, d)
     W = draw((h, d), 1.0 / d)
     v = draw((h,), 1.0 / h)
-    return Teacher(W=W, v=v)
+    if var is None:
+        return Teacher(W=W, v=v)
+    # the biases' own stream (draw() reads rng when called): W, v stay those without biases
+    rng = np.random.default_rng(None if seed is None else [seed, 0xB1A5])
+    return Teacher(W=W, v=v, b=draw((h,), var))
 
 
 def load_teacher(path: str | os.PathLike) -> Teacher:
-    """Read a teacher ``.npz`` with arrays ``W`` (h x d) and ``v`` (h,)."""
+    """Read a teacher ``.npz`` with arrays ``W`` (h x d), ``v`` (h,) and optionally ``b``
+    (h,), the biases."""
     path = Path(path)
     if not path.is_file():
         raise SymhessError(f"teacher file {str(path)!r} does not exist")
@@ -155,7 +242,13 @@ def load_teacher(path: str | os.PathLike) -> Teacher:
             )
         try:
             W, v = data["W"], data["v"]
+            b = data["b"] if "b" in data.files else None
         except (OSError, ValueError, EOFError, zipfile.BadZipFile):
             raise SymhessError(f"cannot read the arrays of teacher file {str(path)!r}") from None
     W, v = check_weights(W, v)
-    return Teacher(W=W, v=v)
+    if b is not None:
+        try:
+            b = check_biases(b, W.shape[0])
+        except SymhessError as exc:
+            raise SymhessError(f"teacher file {str(path)!r}: {exc}") from None
+    return Teacher(W=W, v=v, b=b)

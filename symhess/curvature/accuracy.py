@@ -7,6 +7,11 @@ block formula of :mod:`.dense`) is bounded in spectral norm::
     ||Delta H_Wv[i, k]|| <= |v_i| (|w_i| E20 + |w_k| E11)
     |Delta H_vv[i, k]|   <= E00
 
+and with biases (the blocks of :mod:`.dense`)::
+
+    ||Delta H_bW[i, k]|| <= |v_i v_k| (|w_i| E21 + |w_k| E12)
+    |Delta H_bv[i, k]|   <= |v_i| E10,     |Delta H_bb[i, k]| <= |v_i v_k| E11
+
 (``||w_i w_i^T|| = |w_i|^2``, ``||w_i w_k^T + w_k w_i^T|| <= 2 |w_i| |w_k|``), and the
 spectral norm of a block matrix is at most that of the ``2h x 2h`` matrix ``B`` of its block
 norms (``|x^T A y| <= sum |x_I| ||A_IJ|| |y_J|``): ``O(h^2)`` work, no Hessian needed, so the
@@ -53,7 +58,10 @@ def block_norm_bound(M: dict, W, v, bisector=None) -> float:
     Parameters
     ----------
     M : dict of str to ndarray, each (h, h)
-        Non-negative bounds at ``[i, k]`` for ``K00, K11, K20, K22, K31, K13``.
+        Non-negative bounds at ``[i, k]`` for ``K00, K11, K20, K22, K31, K13``; with
+        ``K10`` (biases) also ``K10, K21, K12``, and the matrix bounded is ``3h x 3h`` in
+        blocks. With ``KR`` (the ReLU family's regular part with biases, ``v_i v_k (KR_ik
+        u_i u_i^T + KR_ki u_k u_k^T)`` for unit ``u``) that part is added.
     W : ndarray, shape (h, d)
     v : ndarray, shape (h,)
     bisector : ndarray, shape (h, h), optional
@@ -70,7 +78,10 @@ def block_norm_bound(M: dict, W, v, bisector=None) -> float:
     v = np.asarray(v, dtype=np.float64)
     h = W.shape[0]
     E = {}
-    for name in ("K00", "K11", "K20", "K22", "K31", "K13"):
+    bias = "K10" in M
+    names = ("K00", "K11", "K20", "K22", "K31", "K13") + (("K10", "K21", "K12") if bias else ())
+    names += ("KR",) if "KR" in M else ()
+    for name in names:
         e = np.abs(np.asarray(M[name], dtype=np.float64))
         if e.shape != (h, h) or not np.all(np.isfinite(e)):
             raise SymhessError(f"kernel bound {name} must be a finite ({h}, {h}) array")
@@ -86,9 +97,18 @@ def block_norm_bound(M: dict, W, v, bisector=None) -> float:
             )
         else:
             rank2 = 2 * np.abs(np.asarray(bisector, dtype=np.float64))
+        if "KR" in E:
+            rank2 = rank2 + E["KR"] + E["KR"].T
         ww = np.outer(av, av) * (E["K11"] + rank2)
         wv = av[:, None] * (n[:, None] * E["K20"] + n[None, :] * E["K11"])
-    B = np.block([[ww, wv], [wv.T, E["K00"]]])
+        if bias:
+            bw = np.outer(av, av) * (n[:, None] * E["K21"] + n[None, :] * E["K12"])
+            bv = av[:, None] * E["K10"]
+            bb = np.outer(av, av) * E["K11"]
+    if bias:
+        B = np.block([[ww, wv, bw.T], [wv.T, E["K00"], bv.T], [bw, bv, bb]])
+    else:
+        B = np.block([[ww, wv], [wv.T, E["K00"]]])
     B = np.maximum(B, B.T)
     if not np.all(np.isfinite(B)):
         return float("inf")
@@ -201,7 +221,9 @@ def hessian_error(K, W, v, system: str = "float64") -> HessianError:
         term).
     """
     Wf, vf = _as_float(W), _as_float(v)
-    absK = {name: _as_float(K[name]) for name in ("K00", "K11", "K20", "K22", "K31", "K13")}
+    names = ("K00", "K11", "K20", "K22", "K31", "K13")
+    names += tuple(name for name in ("K10", "K21", "K12", "KR") if name in K)
+    absK = {name: _as_float(K[name]) for name in names}
     # the ReLU family is assembled in its bisector form: its terms are those (no 1/sin)
     bisector = _as_float(K["KB"]) if "KB" in K else None
     scale = block_norm_bound(absK, Wf, vf, bisector)

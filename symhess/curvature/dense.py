@@ -9,6 +9,16 @@ With every ``K`` taken at ``[i, k]`` (docs/theory.md, "The Stein reduction")::
 
 Parameters are ordered as in the paper: ``W`` row-major (``W[i, j]`` at ``i*d + j``), then ``v``.
 
+With biases (``f(x) = sum_i v_i sigma(w_i . x + b_i)``) the kernels are taken with means
+``(b_i, b_k)`` and ``b`` comes last (``b[i]`` at ``h*d + h + i``, ``P = h d + 2h``); Stein's
+lemma is unchanged (``x`` is centred), and the bias blocks are (docs/theory.md, "Biases")::
+
+    H_bb[i,k]         = v_i v_k K11
+    H_bv[i,k]         = v_i K10
+    H_bW[i,(k,l)]     = v_i v_k (W_il K21 + W_kl K12)
+
+The ``W``, ``v`` blocks are assembled by the bias-free code into the top-left view of ``H``.
+
 In float64 each ``d x d`` block of ``H_WW`` is ``A_ik I + [w_i w_k] M_ik [w_i w_k]^T`` with a
 symmetric ``2 x 2`` matrix ``M_ik``. Writing ``M_ik = sum_a s_a q_a q_a^T`` (eigenvalues with
 sign ``s_a``) turns every block into ``sum_a s_a z_a z_a^T``: batched matrix products with
@@ -45,7 +55,7 @@ from ..base import memory, progress, systems
 from ..base.threads import pool_threads, pool_workers
 from ..errors import SymhessError
 from ..kernels import resolve
-from ..teacher import check_weights
+from ..teacher import check_biases, check_weights
 from .accuracy import HessianError, hessian_error
 from .matrices import kernel_matrices
 
@@ -57,6 +67,7 @@ def hessian(
     activation,
     W,
     v,
+    b=None,
     *,
     system: str = "float64",
     kernel_dirs=None,
@@ -73,6 +84,10 @@ def hessian(
         Teacher (= student) first-layer weights.
     v : array_like, shape (h,)
         Teacher second-layer weights.
+    b : array_like, shape (h,), optional
+        Hidden-unit biases, ``f(x) = sum_i v_i sigma(w_i . x + b_i)``. ``None``: no biases
+        (``P = h d + h``). With ``b``, ``P = h d + 2h`` and the parameters are ordered ``W``
+        row-major, ``v``, then ``b``; ``b = 0`` gives the bias-free ``W, v`` blocks bit for bit.
     system : {"float64", "mpmath", "fraction", "fmpq"}
         Number system. ``"mpmath"`` works at the current ``mpmath.mp.dps``; the exact
         systems take the weights' exact values (a float enters as its binary value).
@@ -85,7 +100,7 @@ def hessian(
 
     Returns
     -------
-    H : ndarray, shape (P, P), P = h d + h
+    H : ndarray, shape (P, P), P = h d + h (h d + 2h with biases)
         float64, or an object array of the chosen system's numbers. Exactly symmetric.
     error : HessianError
         Only with ``with_error=True``: a bound on ``||H - H_true||_2`` from the kernels'
@@ -98,12 +113,17 @@ def hessian(
     kernels = resolve(activation, kernel_dirs)
     W, v = check_weights(W, v)
     h, d = W.shape
+    if b is not None:
+        b = check_biases(b, h)
+        kernels.check_means(system)
     if system == "float64":
-        check_memory(h, d)
+        check_memory(h, d, bias=b is not None)
     W = systems.array(W, system)
     v = systems.array(v, system)
+    if b is not None:
+        b = systems.array(b, system)
     with progress.scope(show_progress):
-        K = kernel_matrices(kernels, W, system=system)
+        K = kernel_matrices(kernels, W, system=system, b=b)
     H = assemble(K, W, v)
     if system == "float64" and not np.isfinite(H).all():
         raise SymhessError(
@@ -145,17 +165,18 @@ def check_size(size: float, error: HessianError, source: str) -> None:
         )
 
 
-def dense_bytes(h: int, d: int, copies: float = DENSE_COPIES) -> float:
-    """Bytes of ``copies`` dense ``P x P`` float64 matrices, ``P = h d + h``."""
-    P = h * d + h
+def dense_bytes(h: int, d: int, copies: float = DENSE_COPIES, bias: bool = False) -> float:
+    """Bytes of ``copies`` dense ``P x P`` float64 matrices, ``P = h d + h`` (``+ h`` with
+    biases)."""
+    P = h * d + h + h * bias
     return copies * 8.0 * P * P
 
 
-def check_memory(h: int, d: int, copies: float = DENSE_COPIES) -> None:
+def check_memory(h: int, d: int, copies: float = DENSE_COPIES, bias: bool = False) -> None:
     """Refuse a dense float64 Hessian that would not fit in memory, before allocating it."""
     memory.require(
-        dense_bytes(h, d, copies),
-        f"a dense Hessian with P = {h * d + h}",
+        dense_bytes(h, d, copies, bias),
+        f"a dense Hessian with P = {h * d + h + h * bias}",
         "use a smaller network, or the matrix-free operator",
     )
 
@@ -166,16 +187,47 @@ def assemble(K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray) -> np.ndarr
     Parameters
     ----------
     K : dict of str to ndarray, each (h, h)
+        With ``K10`` (kernel matrices with biases) the Hessian has the bias blocks.
     W : ndarray, shape (h, d)
     v : ndarray, shape (h,)
 
     Returns
     -------
     ndarray, shape (P, P)
+        ``P = h d + h``, or ``h d + 2h`` with biases (``b`` last).
     """
+    h, d = W.shape
+    P0 = h * d + h
+    if "K10" not in K:
+        if W.dtype == object:
+            return _assemble_exact_formula(K, W, v)
+        return _assemble_float(K, W, v)
+    H = np.empty((P0 + h, P0 + h), dtype=W.dtype)
     if W.dtype == object:
-        return _assemble_exact_formula(K, W, v)
-    return _assemble_float(K, W, v)
+        H[:P0, :P0] = _assemble_exact_formula(K, W, v)
+    else:
+        _assemble_float(K, W, v, out=H[:P0, :P0])
+    _bias_blocks(K, W, v, H)
+    return H
+
+
+def _bias_blocks(K, W, v, H) -> None:
+    """Write ``H_bb``, ``H_bv``, ``H_bW`` and their transposes into ``H`` (module docstring)."""
+    h, d = W.shape
+    hd = h * d
+    P0 = hd + h
+    vv = np.multiply.outer(v, v)
+    H[P0:, P0:] = vv * K["K11"]
+    Hbv = v[:, None] * K["K10"]
+    H[P0:, hd:P0] = Hbv
+    H[hd:P0, P0:] = Hbv.T
+    # H_bW[i, (k, l)] = v_i v_k (W_il K21_ik + W_kl K12_ik)
+    HbW = vv[:, :, None] * (
+        W[:, None, :] * K["K21"][:, :, None] + W[None, :, :] * K["K12"][:, :, None]
+    )
+    HbW = HbW.reshape(h, hd)
+    H[P0:, :hd] = HbW
+    H[:hd, P0:] = HbW.T
 
 
 def _block_views(H: np.ndarray, h: int, d: int) -> tuple[np.ndarray, np.ndarray]:
@@ -238,15 +290,18 @@ def _bisector_factors(K: dict[str, np.ndarray], vv: np.ndarray):
     return Y, np.stack([sgn, -sgn], axis=-1)
 
 
-def _assemble_float(K, W, v):
+def _assemble_float(K, W, v, out=None):
     h, d = W.shape
     hd = h * d
     P = hd + h
     vv = np.multiply.outer(v, v)
-    H = np.empty((P, P))
+    H = np.empty((P, P)) if out is None else out
     blocks, diagonals = _block_views(H, h, d)
     if "KB" in K:
         Y, signs = _bisector_factors(K, vv)
+        if "KR" in K:  # biases: the regular part KR_ik u_i u_i^T + KR_ki u_k u_k^T
+            Yr, sr = _rank2_factors(K["U"], vv * K["KR"], np.zeros_like(vv))
+            Y, signs = np.concatenate([Y, Yr], axis=2), np.concatenate([signs, sr], axis=2)
     else:
         Y, signs = _rank2_factors(W, vv * K["K31"], vv * K["K22"])
     Z = Y * signs[:, :, :, None]  # a sign flip is exact
@@ -304,7 +359,12 @@ def _assemble_exact_formula(K, W, v):
     A = vv * K["K11"]
     blk = lambda M: M[:, None, :, None]  # noqa: E731
     if "KB" in K:
-        Hww = _bisector_blocks_exact(K, vv).transpose(0, 2, 1, 3)
+        Hww = _bisector_blocks_exact(K, vv)
+        if "KR" in K:  # biases: the regular part KR_ik u_i u_i^T + KR_ki u_k u_k^T
+            U, R = K["U"], vv * K["KR"]
+            uu = U[:, :, None] * U[:, None, :]  # [i, j, l]
+            Hww = Hww + R[:, :, None, None] * uu[:, None] + R.T[:, :, None, None] * uu[None]
+        Hww = Hww.transpose(0, 2, 1, 3)
     else:
         Bm, G, D = (vv * K[name] for name in ("K31", "K22", "K13"))
         Wij = W[:, :, None, None]  # W_ij

@@ -29,6 +29,18 @@ rows ``u_i``, ``Sh = U X^T``, ``th_k = u_k . x_k``, ``GT = vv o KB / |u_i + u_k|
 ``rm`` is formed once and enters both sums, so its rounding (large where ``u_i ~ u_k``) is
 multiplied by ``u_k - u_i``, which is as small: the product keeps full accuracy at every
 angle. The same three matrix products per block of vectors.
+
+With biases (``x = (X, y, y_b)``, ``z = v o y_b``; docs/theory.md, "Biases") the bias blocks
+add, with ``K12 = K21^T`` and ``K01 = K10^T``::
+
+    (H x)_W += diag(v) [K12 (z o W) + diag(K21 z) W]
+    (H x)_v += K01 z
+    (H x)_b  = v o [(K21 o S) v + K12 (v o t) + K10 y + K11 z]
+
+(``(K21 o S) v`` is one more column of the batched product over ``S``), and for the ReLU
+family the regular part ``KR`` of the rank-2 blocks adds ``u_i sum_k (vv o KR)_ik Sh_ik`` and
+``sum_k (vv o KR)_ki th_k u_k`` to the bisector form: one more ``(h x h) @ (h x d)``-sized
+product per block of vectors.
 """
 
 from __future__ import annotations
@@ -39,8 +51,8 @@ from scipy.sparse.linalg import LinearOperator
 from ..base import memory, progress
 from ..errors import SymhessError
 from ..kernels import resolve
-from ..symbolic.names import KERNEL_NAMES
-from ..teacher import check_weights
+from ..symbolic.names import MEAN_NAMES
+from ..teacher import check_biases, check_weights
 from .accuracy import HessianError, hessian_error
 from .matrices import diagonal_kernels, kernel_matrices_bounded
 
@@ -52,7 +64,7 @@ _STORED_MATRICES = 8
 
 
 def operator(
-    activation, W, v, *, kernel_dirs=None, show_progress: bool | None = None
+    activation, W, v, b=None, *, kernel_dirs=None, show_progress: bool | None = None
 ) -> HessianOperator:
     """The Hessian at the optimum as a symmetric ``LinearOperator``, never formed.
 
@@ -62,6 +74,8 @@ def operator(
         As for :func:`symhess.hessian`; a :class:`~symhess.kernels.Kernels` is used as is.
     W : array_like, shape (h, d)
     v : array_like, shape (h,)
+    b : array_like, shape (h,), optional
+        Hidden-unit biases (parameters ordered ``W``, ``v``, ``b``; ``P = h d + 2h``).
     kernel_dirs : sequence of paths, optional
         Extra folders with generated kernel modules.
     show_progress : bool, optional
@@ -70,9 +84,10 @@ def operator(
     Returns
     -------
     HessianOperator
-        Shape ``(P, P)``, ``P = h d + h``, float64; ``matvec``/``matmat`` cost ``O(h^2 d)`` per
-        vector. Its :attr:`~HessianOperator.error` bounds ``||H - H_true||_2`` (kernel
-        error estimates and rounding, as for ``hessian(..., with_error=True)``).
+        Shape ``(P, P)``, ``P = h d + h`` (``h d + 2h`` with biases), float64;
+        ``matvec``/``matmat`` cost ``O(h^2 d)`` per vector. Its
+        :attr:`~HessianOperator.error` bounds ``||H - H_true||_2`` (kernel error estimates and
+        rounding, as for ``hessian(..., with_error=True)``).
 
     Raises
     ------
@@ -84,15 +99,22 @@ def operator(
     if W.dtype == object or v.dtype == object:
         raise SymhessError("the Hessian operator works in float64; give float weights")
     h, d = W.shape
-    check_operator_memory(h, d)
+    bias = b is not None
+    if bias:
+        b = check_biases(b, h)
+        if b.dtype == object:
+            raise SymhessError("the Hessian operator works in float64; give float biases")
+        kernels.check_means("float64")
+    check_operator_memory(h, d, bias)
     with progress.scope(show_progress):
-        K = kernel_matrices_bounded(kernels, W, reserved=operator_bytes(h, d))
+        K = kernel_matrices_bounded(kernels, W, reserved=operator_bytes(h, d, bias), b=b)
     return HessianOperator(K, W, v, error=hessian_error(K, W, v), kernels=kernels)
 
 
-def operator_bytes(h: int, d: int) -> int:
-    """Bytes the operator keeps: its kernel matrices and the weights."""
-    return 8 * (_STORED_MATRICES * h * h + h * d + h)
+def operator_bytes(h: int, d: int, bias: bool = False) -> int:
+    """Bytes the operator keeps: its kernel matrices and the weights (with biases five more
+    ``h x h`` matrices: ``K10, K01, K11, K21 v, K12``, and ``KR`` for the ReLU family)."""
+    return 8 * ((_STORED_MATRICES + 6 * bias) * h * h + h * d + h)
 
 
 def matvec_bytes(h: int, d: int) -> int:
@@ -101,41 +123,43 @@ def matvec_bytes(h: int, d: int) -> int:
     return 8 * (3 * h * h + 4 * h * d + 8 * h)
 
 
-def build_bytes(h: int, d: int) -> int:
-    """Peak bytes while the operator is built: the six kernel matrices, ``v v^T`` and the
-    operator's own matrices at once (row blocks keep the kernel modules' scratch small)."""
-    return operator_bytes(h, d) + 8 * 7 * h * h
+def build_bytes(h: int, d: int, bias: bool = False) -> int:
+    """Peak bytes while the operator is built: the six (ten with biases) kernel matrices,
+    ``v v^T`` and the operator's own matrices at once (row blocks keep the kernel modules'
+    scratch small)."""
+    return operator_bytes(h, d, bias) + 8 * (7 + 6 * bias) * h * h
 
 
-def check_operator_memory(h: int, d: int) -> None:
+def check_operator_memory(h: int, d: int, bias: bool = False) -> None:
     """Refuse, before allocating anything, kernel matrices that would not fit in memory."""
     memory.require(
-        operator_memory(h, d),
+        operator_memory(h, d, bias),
         f"the Hessian operator for h = {h}, d = {d} (its h x h kernel matrices)",
         "use fewer hidden units",
     )
 
 
-def operator_memory(h: int, d: int) -> int:
+def operator_memory(h: int, d: int, bias: bool = False) -> int:
     """Peak bytes of building the operator and of one product with it."""
-    return max(build_bytes(h, d), operator_bytes(h, d) + matvec_bytes(h, d))
+    return max(build_bytes(h, d, bias), operator_bytes(h, d, bias) + matvec_bytes(h, d))
 
 
 def _trace_from_diagonals(K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray) -> float:
-    # H_WW[(i,j),(i,j)] = v_i^2 (K11 + W_ij^2 (K31 + 2 K22 + K13)) and H_vv[i,i] = K00, at [i, i].
-    d = W.shape[1]
-    a = np.einsum("ij,ij->i", W, W)
-    ww = v * v * (d * K["K11"] + a * (K["K31"] + 2 * K["K22"] + K["K13"]))
-    return float(np.sum(ww) + np.sum(K["K00"]))
+    # H_WW[(i,j),(i,j)] = v_i^2 (K11 + W_ij^2 (K31 + 2 K22 + K13)) and H_vv[i,i] = K00, at [i, i];
+    # with biases H_bb[i,i] = v_i^2 K11.
+    return float(np.sum(_diagonal_from_diagonals(K, W, v)))
 
 
 def _diagonal_from_diagonals(K: dict[str, np.ndarray], W: np.ndarray, v: np.ndarray) -> np.ndarray:
     quad = K["K31"] + 2 * K["K22"] + K["K13"]
     ww = (v * v)[:, None] * (K["K11"][:, None] + W * W * quad[:, None])
-    return np.concatenate([ww.reshape(-1), K["K00"]])
+    parts = [ww.reshape(-1), K["K00"]]
+    if "K10" in K:
+        parts.append(v * v * K["K11"])
+    return np.concatenate(parts)
 
 
-def hessian_trace(activation, W, v, *, kernel_dirs=None) -> float:
+def hessian_trace(activation, W, v, b=None, *, kernel_dirs=None) -> float:
     """``trace(H)`` from the kernels on the diagonal ``a = b = c = |w_i|^2`` alone, ``O(h d)``.
 
     Parameters
@@ -143,11 +167,15 @@ def hessian_trace(activation, W, v, *, kernel_dirs=None) -> float:
     activation : str, coefficient list, Activation or Kernels
     W : array_like, shape (h, d)
     v : array_like, shape (h,)
+    b : array_like, shape (h,), optional
+        Hidden-unit biases.
     """
     kernels = resolve(activation, kernel_dirs)  # a Kernels object passes through
     W, v = check_weights(W, v)
     W, v = W.astype(np.float64), v.astype(np.float64)
-    return _trace_from_diagonals(diagonal_kernels(kernels, W), W, v)
+    if b is not None:
+        b = check_biases(b, W.shape[0]).astype(np.float64)
+    return _trace_from_diagonals(diagonal_kernels(kernels, W, b), W, v)
 
 
 class HessianOperator(LinearOperator):
@@ -189,11 +217,13 @@ class HessianOperator(LinearOperator):
         W = np.ascontiguousarray(W, dtype=np.float64)
         v = np.ascontiguousarray(v, dtype=np.float64)
         h, d = W.shape
-        P = h * d + h
+        self.bias = "K10" in K
+        self.P0 = h * d + h
+        P = self.P0 + h * self.bias
         super().__init__(dtype=np.float64, shape=(P, P))
         self.h, self.d, self.P = h, d, P
         self.W, self.v = W, v
-        self._diag = {name: np.diagonal(K[name]).copy() for name in KERNEL_NAMES}
+        self._diag = {name: np.diagonal(K[name]).copy() for name in MEAN_NAMES if name in K}
         self.products = 0
         self.error = error
         self.kernels = kernels
@@ -201,15 +231,24 @@ class HessianOperator(LinearOperator):
         self._A = vv * K["K11"]
         self._K20 = np.ascontiguousarray(K["K20"])
         self._K00 = np.ascontiguousarray(K["K00"])
+        if self.bias:
+            self._K11 = np.ascontiguousarray(K["K11"])
+            self._K10 = np.ascontiguousarray(K["K10"])
+            self._K01 = np.ascontiguousarray(K["K01"])
+            self._K12 = np.ascontiguousarray(K["K12"])
+            self._K21 = np.ascontiguousarray(K["K21"])
         self._bisector = "KB" in K
         if self._bisector:
             self._init_bisector(K, vv)
             return
         self._G = vv * K["K22"]
-        # B and V^T side by side: one batched product gives both row sums over S.
-        BV = np.empty((h, h, 2))
+        # B and V^T side by side (and K21 v with biases): one batched product gives all the
+        # row sums over S.
+        BV = np.empty((h, h, 2 + self.bias))
         np.multiply(vv, K["K31"], out=BV[:, :, 0])
         np.multiply(K["K11"], v[None, :], out=BV[:, :, 1])  # (V^T)_ki = K11_ki v_i
+        if self.bias:
+            np.multiply(K["K21"], v[None, :], out=BV[:, :, 2])  # K21_ik v_k
         self._BV = BV
         # Contiguous copies of D = B^T and V for the entrywise pass over S.
         self._D = np.ascontiguousarray(BV[:, :, 0].T)
@@ -224,6 +263,17 @@ class HessianOperator(LinearOperator):
         self._GR = np.where(Dn > 0, coef / np.where(Dn > 0, Dn * Dn, 1.0), 0.0)
         self._V = K["K11"] * self.v[:, None]  # V_ik = v_i K11_ik
         self._VT = np.ascontiguousarray(self._V.T)
+        self._regular = "KR" in K
+        # Row sums over the intact Sh in one batched product: V^T, and with biases
+        # vv o KR (regular part) and K21 v (bias block).
+        sums = [self._VT]
+        if self._regular:
+            self._KR = vv * K["KR"]
+            self._KRT = np.ascontiguousarray(self._KR.T)
+            sums.append(self._KR)
+        if self.bias:
+            sums.append(K["K21"] * self.v[None, :])
+        self._SUMS = np.stack(sums, axis=2)
 
     @property
     def kernel_diagonals(self) -> dict[str, np.ndarray]:
@@ -281,8 +331,30 @@ class HessianOperator(LinearOperator):
 
     def _block(self, X: np.ndarray) -> np.ndarray:
         """``H @ X`` for ``X`` of shape ``(P, m)``, C-contiguous."""
-        if self._bisector:
-            return self._block_bisector(X)
+        h, d, v = self.h, self.d, self.v
+        hd, P0 = h * d, self.P0
+        base = self._block_bisector if self._bisector else self._block_formula
+        out, sb, t = base(X[:P0] if self.bias else X)
+        if not self.bias:
+            return out
+        m = X.shape[1]
+        W = self.W
+        y = X[hd:P0]
+        z = v[:, None] * X[P0:]  # (h, m)
+        # (H x)_W += diag(v) [K12 (z o W) + diag(K21 z) W]
+        term = np.matmul(self._K12[None], z.T[:, :, None] * W[None])  # (m, h, d)
+        term += (self._K21 @ z).T[:, :, None] * W[None]
+        term *= v[None, :, None]
+        full = np.empty((self.P, m))
+        full[:hd] = out[:hd] + term.transpose(1, 2, 0).reshape(hd, m)
+        full[hd:P0] = out[hd:] + self._K01 @ z
+        # (H x)_b = v o [(K21 o S) v + K12 (v o t) + K10 y + K11 z]
+        full[P0:] = v[:, None] * (sb + self._K12 @ (v[:, None] * t) + self._K10 @ y + self._K11 @ z)
+        return full
+
+    def _block_formula(self, X: np.ndarray):
+        """``H @ X`` without the bias blocks (module docstring), the sums ``(K21 o S) v`` of
+        the bias block (``None`` without biases) and ``t_k = w_k . x_k``."""
         h, d, W, v = self.h, self.d, self.W, self.v
         hd = h * d
         m = X.shape[1]
@@ -291,7 +363,9 @@ class HessianOperator(LinearOperator):
         # S[i, b, k] = w_i . x_k (vector b): one product W (h x d) @ (d x m h)
         S = (W @ Xr.transpose(1, 2, 0).reshape(d, m * h)).reshape(h, m, h)
         t = np.einsum("kjb,kj->kb", Xr, W)  # t[k, b] = w_k . x_k
-        sums = np.matmul(S, self._BV)  # [i, b, 0] = sum_k B_ik S_ik; [k, b, 1] = sum_i V_ik S_ki
+        # [i, b, 0] = sum_k B_ik S_ik; [k, b, 1] = sum_i V_ik S_ki;
+        # with biases [i, b, 2] = sum_k K21_ik v_k S_ik
+        sums = np.matmul(S, self._BV)
         # N[i, b, k] = G_ik S_ik + D_ik t_k + V_ik y_k  (D = B^T, V = (V^T)^T)
         N = S
         N *= self._G[:, None, :]
@@ -303,13 +377,13 @@ class HessianOperator(LinearOperator):
         c = sums[:, :, 0] + self._G @ t + v[:, None] * (self._K20 @ y)  # (h, m)
         AX += NW.transpose(0, 2, 1)
         AX += W[:, :, None] * c[:, None, :]
-        out = np.empty((self.P, m))
+        out = np.empty((hd + h, m))
         out[:hd] = AX.reshape(hd, m)
         out[hd:] = self._K20.T @ (v[:, None] * t) + sums[:, :, 1] + self._K00 @ y
-        return out
+        return out, (sums[:, :, 2] if self.bias else None), t
 
-    def _block_bisector(self, X: np.ndarray) -> np.ndarray:
-        """``H @ X`` in the bisector form (ReLU family; module docstring)."""
+    def _block_bisector(self, X: np.ndarray):
+        """:meth:`_block_formula` in the bisector form (ReLU family; module docstring)."""
         h, d, v, U, r = self.h, self.d, self.v, self._U, self._r
         hd = h * d
         m = X.shape[1]
@@ -317,9 +391,11 @@ class HessianOperator(LinearOperator):
         y = X[hd:]  # (h, m)
         Sh = (U @ Xr.transpose(1, 2, 0).reshape(d, m * h)).reshape(h, m, h)  # [i, b, k]
         th = Sh[np.arange(h), :, np.arange(h)].T[None, :, :]  # [., b, k] = u_k . x_k
-        out = np.empty((self.P, m))
-        # (H x)_v first, while Sh is intact: sum_i V_ik |w_k| Sh_ki and K20^T (v o t)
-        cross = np.matmul(Sh, self._VT[:, :, None])[:, :, 0] * r[:, None]  # (h, m), [k, b]
+        out = np.empty((hd + h, m))
+        # the row sums over Sh while it is intact: sum_i V_ik |w_k| Sh_ki (for (H x)_v), and
+        # with biases sum_k (vv o KR)_ik Sh_ik and sum_k K21_ik v_k |w_i| Sh_ik
+        sums = np.matmul(Sh, self._SUMS)  # (h, m, q)
+        cross = sums[:, :, 0] * r[:, None]  # (h, m), [k, b]
         t = r[:, None] * th[0].T  # t_i = w_i . x_i, (h, m)
         out[hd:] = self._K20.T @ (v[:, None] * t) + cross + self._K00 @ y
         tp = Sh + th
@@ -330,10 +406,14 @@ class HessianOperator(LinearOperator):
         N = tp
         N += rm
         N += self._V[:, None, :] * (y * r[:, None]).T[None, :, :]
+        if self._regular:  # KR_ik u_i (u_i . x_k) + KR_ki u_k (u_k . x_k)
+            n1 += sums[:, :, 1]
+            N += self._KRT[:, None, :] * th
         NU = (N.reshape(h * m, h) @ U).reshape(h, m, d)
         AX = (self._A @ Xr.reshape(h, d * m)).reshape(h, d, m)
         c = n1 + r[:, None] * (v[:, None] * (self._K20 @ y))
         AX += NU.transpose(0, 2, 1)
         AX += U[:, :, None] * c[:, None, :]
         out[:hd] = AX.reshape(hd, m)
-        return out
+        sb = sums[:, :, -1] * r[:, None] if self.bias else None
+        return out, sb, t

@@ -13,7 +13,7 @@ import sympy
 from ..activation import Activation
 from ..base.systems import POINT_SYSTEMS, check_system, scalar
 from ..errors import SymhessError
-from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES
+from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES, MEAN_NAMES
 
 __all__ = ["KernelValues", "Kernels", "check_finite_kernels"]
 
@@ -107,7 +107,17 @@ class Kernels:
         Where the extra kernels come from, when not from ``origin`` itself.
     extra_missing : str, optional
         Why these kernels have no extra kernels and what to do (for the one-line refusal).
+    means : callable, optional
+        ``means(a, b, c, m1, m2, system)``: the ten kernels with means, for networks with
+        biases (see :meth:`with_means`).
+    means_origin : str, optional
+        Where the kernels with means come from.
+    means_systems : sequence of str, optional
+        The number systems ``means`` supports (default: ``systems``).
     """
+
+    vector_route = False
+    """Whether :meth:`pair_matrices` gives the kernel matrices (from the weight vectors)."""
 
     def __init__(
         self,
@@ -121,6 +131,9 @@ class Kernels:
         extra_names=(),
         extra_origin: str | None = None,
         extra_missing: str | None = None,
+        means: Callable | None = None,
+        means_origin: str | None = None,
+        means_systems=None,
     ):
         self.activation = act
         self.origin = origin
@@ -131,6 +144,11 @@ class Kernels:
         self.extra_names = tuple(extra_names) if extra is not None else ()
         self.extra_origin = extra_origin or origin
         self._extra_missing = extra_missing
+        self._means = means
+        self.means_origin = means_origin
+        self.means_systems = (
+            () if means is None else tuple(means_systems if means_systems else self.systems)
+        )
 
     def check_system(self, system: str) -> None:
         """Refuse a number system these kernels cannot evaluate in."""
@@ -165,10 +183,60 @@ class Kernels:
         check_finite_kernels(self, values, a, b)
         return values
 
-    def pair_matrices(self, W, V=None, system: str = "float64") -> dict | None:
+    @property
+    def has_means(self) -> bool:
+        """Whether these kernels have a version with means (networks with biases)."""
+        return bool(self.means_systems)
+
+    def check_means(self, system: str) -> None:
+        """Refuse, in one line, biases these kernels cannot handle in ``system``."""
+        check_system(system)
+        if not self.has_means:
+            raise SymhessError(
+                f"no kernels with means (biases) are known for {self.activation.source!r} "
+                f"({self.origin})"
+            )
+        if system not in self.means_systems:
+            raise SymhessError(
+                f"kernels with means (biases) of {self.activation.source!r} "
+                f"({self.means_origin}) cannot be evaluated in {system!r}; supported: "
+                f"{', '.join(self.means_systems)}"
+            )
+
+    def with_means(self, a, b, c, m1, m2, system: str = "float64") -> tuple:
+        """The ten kernels with means at ``(a, b, c, m1, m2)``, broadcast.
+
+        ``K_pq(a, b, c, m1, m2) = E[sigma^(p)(m1 + u) sigma^(q)(m2 + w)]`` for
+        ``(u, w) ~ N(0, [[a, c], [c, b]])``: the mean of each pre-activation is its unit's bias.
+
+        Returns
+        -------
+        tuple of 10
+            In the order :data:`symhess.symbolic.names.MEAN_NAMES` (the six bias-free names,
+            then ``K10, K01, K21, K12``).
+        """
+        self.check_means(system)
+        if system != "float64":
+            return self._means(a, b, c, m1, m2, system)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            values = self._means(a, b, c, m1, m2, system)
+        check_finite_kernels(self, values, a, b, "with these biases")
+        return values
+
+    def evaluate_means(self, a, b, c, m1, m2, system: str = "float64") -> KernelValues:
+        """The ten kernels with means (:meth:`with_means`) with their error estimates
+        (:class:`KernelValues` named :data:`~symhess.symbolic.names.MEAN_NAMES`).
+
+        Closed forms and polynomials are exact up to rounding (``errors`` is ``None``);
+        quadrature kernels override this.
+        """
+        return KernelValues(tuple(self.with_means(a, b, c, m1, m2, system)), names=MEAN_NAMES)
+
+    def pair_matrices(self, W, V=None, system: str = "float64", *, b=None, c=None) -> dict | None:
         """Kernel matrices from the weight vectors themselves, for providers whose kernels
         need more than ``(a, b, c)`` to be accurate (the ReLU family's bisector form,
-        :mod:`symhess.kernels.relu`); ``None``: use the ``(a, b, c)`` contract."""
+        :mod:`symhess.kernels.relu`); ``None``: use the ``(a, b, c)`` contract. ``b`` and
+        ``c`` are the biases of the rows of ``W`` and ``V`` (kernels with means)."""
         return None
 
     def extra(self, a, b, c, system: str = "float64", names=EXTRA_NAMES) -> dict:
@@ -226,15 +294,17 @@ class Kernels:
         return f"Kernels({self.activation.short!r} from {self.origin})"
 
 
-def check_finite_kernels(kernels: Kernels, values, a, b) -> None:
+def check_finite_kernels(kernels: Kernels, values, a, b, where: str = "") -> None:
     """Refuse float64 kernel values that overflowed or are undefined, naming the cause."""
     if all(np.all(np.isfinite(v)) for v in values):
         return
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    what = "weights" + (f" {where}" if where else "")
     raise SymhessError(
         f"the kernels of {kernels.activation.source!r} are not finite in float64 at these "
-        f"weights (largest variance |w|^2 = {scale:.3g}): the activation's coefficients or "
-        "the weights are too large for float64; rescale them, or use the mpmath system"
+        f"{what} (largest variance |w|^2 = {scale:.3g}): the activation's coefficients, "
+        "the weights or the biases are too large for float64; rescale them, or use the "
+        "mpmath system"
     )
 
 

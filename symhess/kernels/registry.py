@@ -33,6 +33,7 @@ from ..symbolic.names import EXTRA_NAMES
 from .derived import polynomial_module
 from .evaluator import Kernels, _parameter, bind_extra
 from .isserlis import polynomial_kernels
+from .means import erf_means, polynomial_means
 from .modules import (
     KernelModule,
     find_by_name,
@@ -60,6 +61,7 @@ def resolve_closed_form(act: Activation) -> Kernels | None:
         coefficients=found,
         systems=module_systems(module),
         **_extras(module, act, found),
+        **_means(act),
     )
 
 
@@ -95,6 +97,28 @@ def _extras(module: KernelModule, act: Activation, coefficients=None) -> dict:
             "extra_origin": f"{family.origin} (the module predates extra_kernels)",
         }
     return {"extra_missing": why}
+
+
+ERF_MEANS_ORIGIN = "closed form with means, Owen's T (symhess.kernels.erf_means)"
+PAIR_RUNTIME_ORIGIN = "pair kernels of the Taylor coefficients at the biases, run time"
+
+
+def _means(act: Activation) -> dict:
+    """The keyword arguments of :class:`Kernels` for the kernels with means of ``act``
+    (none if symhess has no kernels with means for it here)."""
+    if act.is_polynomial:
+        return {
+            "means": polynomial_means(act.coefficients),
+            "means_origin": PAIR_RUNTIME_ORIGIN,
+        }
+    found = match_erf(act)
+    if found is not None:
+        return {
+            "means": erf_means(found, _parameter),
+            "means_origin": ERF_MEANS_ORIGIN,
+            "means_systems": ("float64", "mpmath"),
+        }
+    return {}
 
 
 RESOLVERS: list[Callable[[Activation], Kernels | None]] = [
@@ -138,6 +162,7 @@ def resolve(spec, kernel_dirs: Sequence[str | os.PathLike] | None = None) -> Ker
                 named.load().kernels,
                 systems=module_systems(named),
                 **_extras(named, act),
+                **_means(act),
             )
     act = activation(spec)
     dirs = search_dirs(kernel_dirs)
@@ -150,6 +175,7 @@ def resolve(spec, kernel_dirs: Sequence[str | os.PathLike] | None = None) -> Ker
                     module.load().kernels,
                     systems=module_systems(module),
                     **_extras(module, act),
+                    **_means(act),
                 )
     if act.is_polynomial:
         module, family = polynomial_module(act)
@@ -160,6 +186,7 @@ def resolve(spec, kernel_dirs: Sequence[str | os.PathLike] | None = None) -> Ker
             module.load().kernels,
             coefficients,
             **_extras(module, act, coefficients),
+            **_means(act),
         )
     for resolver in RESOLVERS:
         found = resolver(act)

@@ -40,6 +40,7 @@ from ..activation import Activation
 from ..base import systems
 from ..errors import SymhessError
 from .evaluator import Kernels, _parameter
+from .relu_means import relu_mean_kernels, relu_mean_pair_matrices
 
 __all__ = [
     "RELU_SYSTEMS",
@@ -314,6 +315,8 @@ class ReluKernels(Kernels):
         ``(alpha, beta)``.
     """
 
+    vector_route = True
+
     def __init__(self, act: Activation):
         self.family = act.relu_family
         alpha, beta = self.family
@@ -321,7 +324,20 @@ class ReluKernels(Kernels):
             f"closed form of the ReLU family alpha*z + beta*relu(z), alpha = {alpha}, "
             f"beta = {beta} (symhess.kernels.relu)"
         )
-        super().__init__(act, origin, relu_kernels, self.family, RELU_SYSTEMS)
+        super().__init__(
+            act,
+            origin,
+            relu_kernels,
+            self.family,
+            RELU_SYSTEMS,
+            means=self._means,
+            means_origin="closed form of the ReLU family with means, Owen's T "
+            "(symhess.kernels.relu_means)",
+            means_systems=("float64", "mpmath"),
+        )
+
+    def _means(self, a, b, c, m1, m2, system):
+        return relu_mean_kernels(a, b, c, m1, m2, self.parameters(system), system)
 
     def __call__(self, a, b, c, system: str = "float64"):
         self.check_system(system)
@@ -337,10 +353,20 @@ class ReluKernels(Kernels):
         self.check_system(system)
         return tuple(_parameter(x, system) for x in self.family)
 
-    def pair_matrices(self, W, V=None, system: str = "float64") -> dict:
-        """:func:`pair_matrices` of ``W`` (and ``V``) with this activation's ``alpha, beta``."""
+    def pair_matrices(self, W, V=None, system: str = "float64", *, b=None, c=None) -> dict:
+        """:func:`pair_matrices` of ``W`` (and ``V``) with this activation's ``alpha, beta``.
+
+        With biases ``b`` (of the rows of ``W``) and ``c`` (of the rows of ``V``; default
+        ``b``), the kernels with means (:func:`~.relu_means.relu_mean_pair_matrices`): the
+        ten kernels, ``KB`` of the bisector form and the regular part ``KR``.
+        """
+        if b is None:
+            alpha, beta = self.parameters(system)
+            return pair_matrices(W, V, alpha=alpha, beta=beta, system=system)
+        self.check_means(system)
         alpha, beta = self.parameters(system)
-        return pair_matrices(W, V, alpha=alpha, beta=beta, system=system)
+        geo = pair_geometry(W, V, system)
+        return relu_mean_pair_matrices(geo, b, b if c is None else c, alpha, beta, system)
 
     @property
     def even(self) -> bool:

@@ -10,6 +10,17 @@ order: ``K40`` enters the Hessian away from the optimum (its residual part,
 :mod:`symhess.curvature.anywhere`). Later kernels are added here and printed from the same
 module spec; a module lists what it provides in ``EXTRA_OUTPUTS``."""
 
+BIAS_NAMES = ("K10", "K01", "K21", "K12")
+"""The kernels the bias blocks of the Hessian add (docs/theory.md, "Biases"): ``K10`` enters
+``H_bv``, ``K21`` and ``K12`` enter ``H_bW`` (``K11`` serves ``H_bb``). On the rows of one
+network ``K01 = K10^T`` and ``K12 = K21^T``; ``K01`` is listed so that kernels between two
+different sets of rows (student and teacher) are complete."""
+
+MEAN_NAMES = KERNEL_NAMES + BIAS_NAMES
+"""Every kernel with means, ``K_pq(a, b, c, m1, m2) = E[sigma^(p)(m1 + u) sigma^(q)(m2 + w)]``,
+in the order the kernels with means are returned."""
+
+
 ORDERS = {
     "K00": (0, 0),
     "K11": (1, 1),
@@ -18,5 +29,9 @@ ORDERS = {
     "K31": (3, 1),
     "K13": (1, 3),
     "K40": (4, 0),
+    "K10": (1, 0),
+    "K01": (0, 1),
+    "K21": (2, 1),
+    "K12": (1, 2),
 }
 """Derivative orders ``(p, q)`` of each kernel."""
