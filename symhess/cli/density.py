@@ -47,37 +47,41 @@ def run(args):
     from ..spectra.density import basis_bytes, slq
     from ..spectra.summary import dense_spectrum_bytes, dense_spectrum_fits
     from ..spectra.zeros import tolerance_for
-    from .options import check_plot, teacher_from
+    from .options import check_plot, params_text, teacher_from
 
     if args.plot:
         check_plot(args.plot, args.force)
     kern = resolve(args.expr, args.kernels)
     if args.teacher is None and args.d is not None and args.h is not None:
-        check_operator_memory(args.h, args.d)  # before the teacher itself is drawn
+        # before the teacher itself is drawn
+        check_operator_memory(args.h, args.d, args.bias is not None)
     teacher, origin = teacher_from(args)
     h, d, P = teacher.h, teacher.d, teacher.params
-    if args.exact and not dense_spectrum_fits(h, d):
+    if args.exact and not dense_spectrum_fits(h, d + teacher.has_bias):
+        need = dense_spectrum_bytes(h, d + teacher.has_bias)
         raise SymhessError(
-            f"--exact needs a dense Hessian of {format_bytes(dense_spectrum_bytes(h, d))}, "
+            f"--exact needs a dense Hessian of {format_bytes(need)}, "
             "more than is available; drop --exact"
         )
-    check_operator_memory(h, d)
+    bias = teacher.has_bias
+    check_operator_memory(h, d, bias)
     from ..spectra import reduction
 
-    if reduction.reduced_fits(h, d):
+    # the row-space reduction rotates W and v only: a network with biases is not reduced
+    if not bias and reduction.reduced_fits(h, d):
         return _run_reduced(args, kern, teacher, origin)
     avail = available_memory()
     steps = min(args.steps, P)
     print(f"activation  sigma(z) = {kern.activation.short}  ({kern.origin})")
     print(f"teacher     d = {d}, h = {h}; {origin}")
-    print(f"parameters  P = h*d + h = {P}")
+    print(f"parameters  {params_text(teacher)}")
     print(
-        f"memory      operator {format_bytes(operator_bytes(h, d) + matvec_bytes(h, d))}, "
+        f"memory      operator {format_bytes(operator_bytes(h, d, bias) + matvec_bytes(h, d))}, "
         f"Lanczos basis {format_bytes(basis_bytes(P, steps, 1))} per probe"
         + (f", available {format_bytes(avail)}" if avail is not None else ""),
         flush=True,
     )
-    op = operator(kern, teacher.W, teacher.v)
+    op = operator(kern, teacher.W, teacher.v, teacher.b)
     dens = slq(op, probes=args.probes, steps=steps, probe=args.probe, seed=args.seed or 0)
     reorth = "full" if dens.reorthogonalized else "no (the basis would not fit)"
     print(
@@ -89,7 +93,7 @@ def run(args):
     if args.exact:
         from ..curvature import hessian
 
-        exact = np.linalg.eigvalsh(hessian(kern.activation, teacher.W, teacher.v))
+        exact = np.linalg.eigvalsh(hessian(kern.activation, teacher.W, teacher.v, teacher.b))
         lo, hi = min(exact[0], dens.nodes.min()), max(exact[-1], dens.nodes.max())
         print(
             f"Wasserstein-1 distance to the exact eigenvalues: {dens.wasserstein(exact):.3e} "

@@ -63,6 +63,11 @@ def run(args) -> int:
     batch = (args.batch or DEFAULT_BATCH) if args.sgd else None
     kern = kernels_from(args)
     teacher, origin = teacher_from(args)
+    if teacher.has_bias:
+        raise SymhessError(
+            "training with biases is not implemented: the dynamics train W and v only "
+            "(symhess.hessian, operator, rank and analyze take biases)"
+        )
     ex = experiment(
         kern,
         teacher,

@@ -40,28 +40,32 @@ def run(args):
     from ..kernels import resolve
     from ..spectra import reduction
     from ..spectra.extremes import extreme_eigenvalues, solver_bytes
-    from .options import teacher_from
+    from .options import params_text, teacher_from
 
     kern = resolve(args.expr, args.kernels)
     if args.teacher is None and args.d is not None and args.h is not None:
-        check_operator_memory(args.h, args.d)  # before the teacher itself is drawn
+        # before the teacher itself is drawn
+        check_operator_memory(args.h, args.d, args.bias is not None)
     teacher, origin = teacher_from(args)
     h, d, P = teacher.h, teacher.d, teacher.params
     if args.k > P:
         raise SymhessError(f"k = {args.k} exceeds the number of parameters P = {P}")
-    check_operator_memory(h, d)
-    reduced = reduction.applies(h, d)
+    bias = teacher.has_bias
+    check_operator_memory(h, d, bias)
+    # the row-space reduction rotates W and v only: a network with biases is not reduced
+    reduced = not bias and reduction.applies(h, d)
     n = reduction.reduced_size(h, d) if reduced else P
     avail = available_memory()
     print(f"activation  sigma(z) = {kern.activation.short}  ({kern.origin})")
     print(f"teacher     d = {d}, h = {h}; {origin}")
-    print(f"parameters  P = h*d + h = {P}")
+    print(f"parameters  {params_text(teacher)}")
     if reduced:
         for k, line in enumerate(reduction.describe(h, d)):
             print(f"{'reduction' if k == 0 else '':<11} {line}")
     hd = h * h if reduced else h * d
+    held = operator_bytes(h, d, bias) + matvec_bytes(h, hd // h)
     print(
-        f"memory      operator {format_bytes(operator_bytes(h, d) + matvec_bytes(h, hd // h))}, "
+        f"memory      operator {format_bytes(held)}, "
         f"eigensolver {format_bytes(solver_bytes(n, min(args.k, n), args.which))}"
         + (f", available {format_bytes(avail)}" if avail is not None else ""),
         flush=True,
@@ -73,7 +77,7 @@ def run(args):
         )
         trace = hessian_trace(kern, teacher.W, teacher.v)
     else:
-        op = operator(kern, teacher.W, teacher.v)
+        op = operator(kern, teacher.W, teacher.v, teacher.b)
         res = extreme_eigenvalues(op, args.k, args.which, **kwargs)
         from_bulk = [False] * args.k
         trace = op.trace()

@@ -20,10 +20,11 @@ def run(args) -> int:
     check_output(args.out, args.force)
     kern = kernels_from(args)
     teacher, _ = teacher_from(args)
-    H, error = hessian(kern, teacher.W, teacher.v, with_error=True)
+    H, error = hessian(kern, teacher.W, teacher.v, teacher.b, with_error=True)
     atomic_write(args.out, lambda f: np.save(f, H))
     P = H.shape[0]
-    print(f"wrote {args.out}: {P} x {P} float64 Hessian (d = {teacher.d}, h = {teacher.h})")
+    order = ", biases: order W, v, b" if teacher.has_bias else ""
+    print(f"wrote {args.out}: {P} x {P} float64 Hessian (d = {teacher.d}, h = {teacher.h}{order})")
     print(error.describe())
     return 0
 

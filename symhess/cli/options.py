@@ -24,7 +24,7 @@ from ..rank.measure import (
     applicable_methods,
 )
 from ..report.plot import figure_format
-from ..teacher import DISTRIBUTIONS, load_teacher, sample_teacher
+from ..teacher import DEFAULT_BIAS_VARIANCE, DISTRIBUTIONS, Teacher, load_teacher, sample_teacher
 
 DEFAULT_SEED = 0
 
@@ -264,8 +264,35 @@ def add_dist_option(p, help_text: str = "distribution of the teacher weights (de
     p.add_argument("--dist", default="normal", choices=DISTRIBUTIONS, help=help_text)
 
 
+BIAS_HELP = (
+    "hidden-unit biases, f(x) = sum_i v_i sigma(w_i . x + b_i): a random teacher draws them "
+    f"with variance VAR (default {DEFAULT_BIAS_VARIANCE}, the variance of one weight; 0 gives "
+    "zero biases); parameters are ordered W, v, b"
+)
+
+
+def add_bias_option(p, file: bool = True) -> None:
+    """``--bias [VAR]`` (and ``--no-bias`` where a teacher file may carry ``b``)."""
+    p.add_argument(
+        "--bias",
+        nargs="?",
+        const=True,
+        default=None,
+        type=number("--bias", 0.0, strict=False),
+        metavar="VAR",
+        help=BIAS_HELP + ("; a teacher file with an array b has biases without it" if file else ""),
+    )
+    if file:
+        p.add_argument(
+            "--no-bias",
+            action="store_true",
+            help="insist on a network without biases (refused for a teacher file with b)",
+        )
+
+
 def add_teacher_options(p, sizes: tuple[int, int] | None = None) -> None:
-    """``--d --h --seed --dist --teacher``; ``sizes``: the command's default ``(d, h)``."""
+    """``--d --h --seed --dist --teacher --bias --no-bias``; ``sizes``: the command's default
+    ``(d, h)``."""
     g = p.add_argument_group("teacher (random, or from a file)")
     d_help, h_help = (
         ("", "") if sizes is None else (f" (default {sizes[0]})", f" (default {sizes[1]})")
@@ -275,7 +302,12 @@ def add_teacher_options(p, sizes: tuple[int, int] | None = None) -> None:
     p.set_defaults(default_sizes=sizes)
     g.add_argument("--seed", type=seed, help=f"random seed (default {DEFAULT_SEED})")
     add_dist_option(g)
-    g.add_argument("--teacher", metavar="T.npz", help="teacher file with arrays W (h x d), v (h,)")
+    g.add_argument(
+        "--teacher",
+        metavar="T.npz",
+        help="teacher file with arrays W (h x d), v (h,) and optionally b (h,), the biases",
+    )
+    add_bias_option(g)
 
 
 def add_output_options(p, metavar: str, help_text: str, required: bool = False) -> None:
@@ -296,18 +328,58 @@ def check_plot(path, force: bool) -> None:
     figure_format(path)
 
 
+def bias_text(bias, d: int) -> str:
+    """How a random teacher's biases are drawn, for the report's teacher line."""
+    if bias is True:
+        return f", biases Var b = {DEFAULT_BIAS_VARIANCE} = {1 / d:.4g}"
+    return f", biases Var b = {bias:g}"
+
+
 def teacher_from(args):
     """The teacher the options name (the command's default sizes when none are given), and a
-    one-line description of where it came from."""
+    one-line description of where it came from.
+
+    A teacher file with an array ``b`` has biases; ``--bias`` with a file without ``b``,
+    ``--bias VAR`` with any file and ``--no-bias`` with a file with ``b`` are refused.
+    """
     default_d, default_h = getattr(args, "default_sizes", None) or (None, None)
+    bias = getattr(args, "bias", None)
+    no_bias = getattr(args, "no_bias", False)
+    if bias is not None and no_bias:
+        raise SymhessError("give --bias or --no-bias, not both")
     if args.teacher:
         if args.d is not None or args.h is not None or args.seed is not None:
             raise SymhessError("give either --teacher or --d/--h/--seed, not both")
-        return load_teacher(args.teacher), f"teacher file {args.teacher}"
+        teacher = load_teacher(args.teacher)
+        if teacher.has_bias and no_bias:
+            raise SymhessError(
+                f"teacher file {args.teacher!r} has biases (array b) but --no-bias was given; "
+                "drop --no-bias, or save the teacher without b"
+            )
+        if bias is not None and not teacher.has_bias:
+            raise SymhessError(
+                f"--bias was given but teacher file {args.teacher!r} has no biases (no array "
+                "b); save one with b, or drop --bias"
+            )
+        if bias is not None and bias is not True:
+            raise SymhessError(
+                "--bias VAR is the variance of a random teacher's biases; a teacher file "
+                "brings its own b (give --bias without a value, or none)"
+            )
+        with_b = " (with biases b)" if teacher.has_bias else ""
+        return teacher, f"teacher file {args.teacher}{with_b}"
     d = args.d if args.d is not None else default_d
     h = args.h if args.h is not None else default_h
     if d is None or h is None:
         raise SymhessError("give the sizes --d and --h, or a teacher file --teacher T.npz")
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    teacher = sample_teacher(d, h, seed=seed, dist=args.dist)
-    return teacher, f"random teacher, seed {seed}, {args.dist} weights (Var W = 1/d, Var v = 1/h)"
+    teacher = sample_teacher(d, h, seed=seed, dist=args.dist, bias=bias)
+    origin = f"random teacher, seed {seed}, {args.dist} weights (Var W = 1/d, Var v = 1/h"
+    return teacher, origin + (bias_text(bias, d) if bias is not None else "") + ")"
+
+
+def params_text(teacher: Teacher) -> str:
+    """``P = h*d + h = 28``, or with biases ``P = h*d + 2h = 32 (W, v, b)``."""
+    if teacher.has_bias:
+        return f"P = h*d + 2h = {teacher.params}  (order: W row-major, v, b)"
+    return f"P = h*d + h = {teacher.params}"

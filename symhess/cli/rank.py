@@ -8,8 +8,10 @@ from ..rank.measure import rank_report, rational_teacher
 from ..report.rank import report_json, report_lines
 from .options import (
     DEFAULT_SEED,
+    add_bias_option,
     add_kernels_option,
     add_method_options,
+    bias_text,
     kernels_from,
     methods_of,
     positive,
@@ -22,12 +24,15 @@ def cmd_rank(args):
     act = kern.activation
     methods = methods_of(args.method, kern)
     s = DEFAULT_SEED if args.seed is None else args.seed
-    t = rational_teacher(args.d, args.h, s)
+    t = rational_teacher(args.d, args.h, s, bias=args.bias)
+    if t.has_bias:
+        kern.check_means("float64")
     report = rank_report(
         kern,
         t.W,
         t.v,
         methods,
+        b=t.b,
         dps=args.dps,
         prec=args.prec,
         kernel_dirs=args.kernels,
@@ -38,13 +43,14 @@ def cmd_rank(args):
         print(json.dumps(report_json(report)))
         return 0
     print(f"activation  sigma(z) = {act.short}")
+    biases = bias_text(args.bias, args.d) if t.has_bias else ""
     print(
         f"teacher     d = {args.d}, h = {args.h}; random rational teacher, seed {s} "
-        "(normal weights, Var W = 1/d, Var v = 1/h, rounded to multiples of 2^-20: "
+        f"(normal weights, Var W = 1/d, Var v = 1/h{biases}, rounded to multiples of 2^-20: "
         "every method sees the same numbers)"
     )
     if args.method == "all" and not act.is_polynomial:
-        instead = "; certified instead" if "certified" in methods else ""
+        instead = "; certified instead" if "certified" in methods and not t.has_bias else ""
         print(f"            (no exact rank: the activation is not a polynomial{instead})")
     print()
     print("\n".join(report_lines(report)))
@@ -67,12 +73,14 @@ def register(sub):
     p.add_argument("--h", type=positive("--h"), default=4, help="hidden units (default 4)")
     p.add_argument("--seed", type=seed, help=f"random seed (default {DEFAULT_SEED})")
     add_method_options(p, default="all")
+    add_bias_option(p, file=False)
     p.add_argument(
         "--json",
         action="store_true",
-        help='print one JSON object: {"params", "rank": {method: int}, "decided": '
+        help='print one JSON object: {"params", "biases", "rank": {method: int}, "decided": '
         '{method: bool}, "reference", "reference_rank", "agree", "predictions": {name: '
-        '{"value", "kind", "holds"}}}',
+        '{"value", "kind", "holds"}}} (with --bias also "rank_without_bias"; the seed '
+        "paper's +1 is the prediction paper_plus_one of kind claim)",
     )
     add_kernels_option(p, tol=True)
     p.set_defaults(func=cmd_rank)

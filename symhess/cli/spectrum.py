@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .options import add_kernels_option, check_plot, positive, seed
+from .options import add_bias_option, add_kernels_option, bias_text, check_plot, positive, seed
 
 DEFAULT_TEACHERS = 100
 
@@ -34,6 +34,7 @@ def register(sub) -> None:
         choices=("normal", "uniform", "rademacher"),
         help="distribution of the teacher weights (default: normal; the law assumes normal)",
     )
+    add_bias_option(p, file=False)
     p.add_argument("--log", action="store_true", help="logarithmic eigenvalue axis")
     p.add_argument("--bins", type=positive("--bins"), default=80, help="histogram bins")
     p.add_argument("--plot", metavar="OUT.png", help="write the histogram as PNG")
@@ -51,11 +52,15 @@ def run(args) -> int:
     if args.plot:
         check_plot(args.plot, args.force)
     kern = resolve(args.expr, args.kernels)
-    linear = linear_scale(kern) is not None
-    if not linear and not reduction.reduced_fits(args.h, args.d):
+    bias = args.bias is not None
+    if bias:
+        kern.check_means("float64")
+    # the linear law is for networks without biases, and so is the row-space reduction
+    linear = linear_scale(kern) is not None and not bias
+    if not linear and (bias or not reduction.reduced_fits(args.h, args.d)):
         from ..spectra.summary import dense_spectrum_fits
 
-        if not dense_spectrum_fits(args.h, args.d):
+        if not dense_spectrum_fits(args.h, args.d + bias):
             return _run_operator(args, kern)
     if linear:
         from ..spectra.linear_law import compare_linear
@@ -63,15 +68,17 @@ def run(args) -> int:
         comparison = compare_linear(kern, args.d, args.h, args.teachers, args.seed, args.dist)
         p = comparison.pool
     else:
-        p = pooled_eigenvalues(kern, args.d, args.h, args.teachers, seed=args.seed, dist=args.dist)
+        p = pooled_eigenvalues(
+            kern, args.d, args.h, args.teachers, seed=args.seed, dist=args.dist, bias=args.bias
+        )
     lam = p.eigenvalues
-    source = source_of(kern, args.d, args.h)
+    source = source_of(kern, args.d, args.h, bias)
     if not linear:
         source += "; |lambda| <= P eps max|lambda| counted as zero"
     lines = [
         f"activation   sigma(z) = {kern.activation.short}",
         f"teachers     {p.teachers} random teachers, d = {p.d}, h = {p.h}, P = {p.params}, "
-        f"{p.dist} weights (seed {args.seed})",
+        f"{p.dist} weights{bias_text(args.bias, args.d) if bias else ''} (seed {args.seed})",
         f"eigenvalues  {lam.size} non-zero, {p.counts.min()}..{p.counts.max()} per teacher; "
         f"source: {source}",
         f"range        [{lam.min():.6g}, {lam.max():.6g}], mean {lam.mean():.6g}",
@@ -103,15 +110,20 @@ def _run_operator(args, kern) -> int:
     from ..spectra.pooled import pooled_density
     from ..spectra.summary import dense_spectrum_bytes
 
-    P = args.h * args.d + args.h
+    bias = args.bias is not None
+    P = args.h * args.d + args.h + args.h * bias
+    biases = bias_text(args.bias, args.d) if bias else ""
     print(
         f"activation   sigma(z) = {kern.activation.short}\n"
         f"teachers     {args.teachers} random teachers, d = {args.d}, h = {args.h}, P = {P}, "
-        f"{args.dist} weights (seed {args.seed})\n"
+        f"{args.dist} weights{biases} (seed {args.seed})\n"
         f"memory       a dense Hessian and its eigensolver would need "
-        f"{format_bytes(dense_spectrum_bytes(args.h, args.d))}, more than is available: matrix-free"
+        f"{format_bytes(dense_spectrum_bytes(args.h, args.d + bias))}, more than is available: "
+        "matrix-free"
     )
-    dens = pooled_density(kern, args.d, args.h, args.teachers, seed=args.seed, dist=args.dist)
+    dens = pooled_density(
+        kern, args.d, args.h, args.teachers, seed=args.seed, dist=args.dist, bias=args.bias
+    )
     print("\n".join(density_lines(dens)))
     if args.plot:
         plt = pyplot()

@@ -71,11 +71,19 @@ def cmd_sweep(args):
     for act in acts:
         kern = resolve(act, args.kernels)
         act, methods, said = check_methods(
-            kern, methods_of(args.method, kern), args.dps, args.kernels, args.prec
+            kern, methods_of(args.method, kern), args.dps, args.kernels, args.prec, args.bias
         )
-        notes.setdefault(act.short, said)
+        notes.setdefault(act.short + (" with biases" if args.bias else ""), said)
         tasks += grid_tasks(
-            [act], ds, hs, chosen, methods, dps=args.dps, prec=args.prec, kernel_dirs=args.kernels
+            [act],
+            ds,
+            hs,
+            chosen,
+            methods,
+            dps=args.dps,
+            prec=args.prec,
+            kernel_dirs=args.kernels,
+            biases=args.bias,
         )
     if args.plot is not None:
         if len({t.act.canonical for t in tasks}) > 1 or len(chosen) > 1:
@@ -161,6 +169,13 @@ def register(sub):
         help=f"teacher seeds: N, START:STOP or N,M,... (default {DEFAULT_SEED})",
     )
     add_method_options(p, default="best")
+    p.add_argument(
+        "--bias",
+        action="store_true",
+        help="networks with biases, f(x) = sum_i v_i sigma(w_i . x + b_i): the teachers draw "
+        "b with the default variance 1/d (same W, v as without); the certified method becomes "
+        "mpmath",
+    )
     p.add_argument("--out", metavar="TABLE.csv", help="write the table as CSV")
     p.add_argument(
         "--plot", metavar="HEATMAP.png", help="heatmap: rank against best prediction (one grid)"

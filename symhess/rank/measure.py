@@ -34,6 +34,13 @@ has one true eigenvalue near 1e-19 of the largest; float64 sees 3 of 4).
 
 :func:`rational_teacher` gives every method the same numbers: ``sample_teacher`` weights
 rounded to multiples of ``2^-20``, exact in float64, mpmath and Q.
+
+With biases (``b``) every method ranks the Hessian of ``f(x) = sum_i v_i sigma(w_i . x + b_i)``
+(``P = h d + 2h``), and :func:`rank_report` also measures the rank without biases at the same
+``(W, v)``: the seed paper's claim that biases add exactly one (a prediction of kind
+``"claim"``) is judged against it. The certified method has no kernels with means in ball
+arithmetic; it is replaced by the exact rank for polynomials and by mpmath otherwise (the ReLU
+family's kernels with means need Owen's T), and the report says so.
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ from ..errors import SymhessError
 from ..kernels import Kernels, resolve
 from ..spectra.summary import SpectrumSummary, summarize
 from ..spectra.zeros import EPS
-from ..teacher import Teacher, check_weights, sample_teacher
+from ..teacher import Teacher, check_biases, check_weights, sample_teacher
 from .certify import certified_exact_rank, certify_rank, integer_parts
 from .theory import Prediction, null_basis, predictions, upper_bound
 from .verdict import GAP_DECISIVE as GAP_DECISIVE
@@ -162,10 +169,14 @@ class RankReport:
     notes: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     """Methods asked for that refused this teacher, with the reason."""
+    bias: bool = False
+    rank_without_bias: int | None = None
+    """With biases: the rank of the network without biases at the same ``(W, v)`` (by the
+    same methods' reference), which the claim ``paper_plus_one`` is judged by."""
 
     @property
     def params(self) -> int:
-        return self.h * self.d + self.h
+        return self.h * self.d + self.h + self.h * self.bias
 
     @property
     def reference(self) -> str:
@@ -196,19 +207,21 @@ class RankReport:
 
 # ----------------------------------------------------------------------------- teachers
 def rational_teacher(
-    d: int, h: int, seed: int = 0, dist: str = "normal", bits: int = RATIONAL_BITS
+    d: int, h: int, seed: int = 0, dist: str = "normal", bits: int = RATIONAL_BITS, bias=None
 ) -> Teacher:
     """A random teacher with rational weights, exactly representable in float64.
 
-    ``sample_teacher(d, h, seed, dist)`` rounded to multiples of ``2^-bits``; a weight that
-    would round to 0 becomes ``+-2^-bits`` (a zero weight is a non-generic teacher).
+    ``sample_teacher(d, h, seed, dist, bias)`` rounded to multiples of ``2^-bits``; a weight
+    (or bias) that would round to 0 becomes ``+-2^-bits`` (a zero is a non-generic teacher:
+    for erf, parity makes ``K10`` and ``K21`` vanish at ``b = 0``). With biases, ``W`` and
+    ``v`` are those of the teacher without biases and the same seed.
 
     Returns
     -------
     Teacher
-        ``W`` (h, d) and ``v`` (h,) as float64 arrays holding dyadic rationals.
+        ``W`` (h, d), ``v`` (h,) and ``b`` (h,) or None, float64 arrays of dyadic rationals.
     """
-    t = sample_teacher(d, h, seed=seed, dist=dist)
+    t = sample_teacher(d, h, seed=seed, dist=dist, bias=bias)
     scale = 2.0**bits
 
     def snap(x):
@@ -216,7 +229,7 @@ def rational_teacher(
         n = np.where(n == 0, np.where(x < 0, -1.0, 1.0), n)
         return n / scale
 
-    return Teacher(W=snap(t.W), v=snap(t.v))
+    return Teacher(W=snap(t.W), v=snap(t.v), b=None if t.b is None else snap(t.b))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -274,12 +287,20 @@ def applicable_methods(kernels: Kernels) -> tuple[str, ...]:
 
 
 def check_methods(
-    spec, methods, dps: int = DEFAULT_DPS, kernel_dirs=None, prec: int = DEFAULT_PREC
+    spec,
+    methods,
+    dps: int = DEFAULT_DPS,
+    kernel_dirs=None,
+    prec: int = DEFAULT_PREC,
+    bias: bool = False,
 ) -> tuple[Activation, tuple[str, ...], list[str]]:
     """The activation, the methods to run and notes, once ``methods`` are known and apply.
 
     ``"exact"`` asked of an activation whose kernels are not rational but evaluate in ball
     arithmetic (erf, the ReLU family) is replaced by ``"certified"``, with a note saying so.
+    With ``bias``, the kernels must have means, and ``"certified"`` (no kernels with means in
+    ball arithmetic) is replaced by ``"exact"`` for a polynomial and ``"mpmath"`` otherwise,
+    with a note.
     """
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
@@ -290,11 +311,28 @@ def check_methods(
     methods = list(dict.fromkeys(methods))
     if "exact" in methods and not act.is_polynomial and "arb" in kern.systems:
         methods = list(dict.fromkeys("certified" if m == "exact" else m for m in methods))
-        notes.append(
-            "exact rank over Q does not apply: the kernels of this activation are not rational "
-            "(pi, square roots, arcsin or arccos); routed to the certified method (ball "
-            "arithmetic)"
-        )
+        if not bias:
+            notes.append(
+                "exact rank over Q does not apply: the kernels of this activation are not "
+                "rational (pi, square roots, arcsin or arccos); routed to the certified method "
+                "(ball arithmetic)"
+            )
+    if bias:
+        kern.check_means("float64")
+        if "certified" in methods and act.is_polynomial:
+            # the kernels with means of a polynomial are rational: the exact rank proves more
+            methods = list(dict.fromkeys("exact" if m == "certified" else m for m in methods))
+            notes.append(
+                "with biases the certified rank has no kernels in ball arithmetic; the kernels "
+                "with means of a polynomial are rational: the exact rank instead"
+            )
+        elif "certified" in methods:
+            methods = list(dict.fromkeys("mpmath" if m == "certified" else m for m in methods))
+            notes.append(
+                "with biases neither the exact nor the certified rank applies to this "
+                "activation (its kernels with means need Owen's T, which symhess has not in "
+                "ball arithmetic); mpmath instead"
+            )
     if "exact" in methods:
         require_polynomial(act)
     if "certified" in methods:
@@ -303,6 +341,8 @@ def check_methods(
     if "mpmath" in methods:
         check_dps(dps)
         kern.check_system("mpmath")
+        if bias:
+            kern.check_means("mpmath")
     return act, tuple(m for m in METHODS if m in methods), notes
 
 
@@ -335,25 +375,29 @@ def gap_decides(act: Activation) -> bool:
     return act.is_polynomial or act.relu_family is not None
 
 
-def proven_upper(act: Activation, d: int, h: int) -> int:
-    """The smallest proven upper bound on the rank: a theorem's for polynomials, else P."""
-    return upper_bound(predictions(act, d, h))
+def proven_upper(act: Activation, d: int, h: int, bias: bool = False) -> int:
+    """The smallest proven upper bound on the rank: a theorem's for polynomials, else P
+    (with biases, those of the network with biases)."""
+    return upper_bound(predictions(act, d, h, bias=bias))
 
 
 # ----------------------------------------------------------------------------- the methods
-def float_rank(spec, W, v, kernel_dirs=None, summary: SpectrumSummary | None = None) -> MethodRank:
+def float_rank(
+    spec, W, v, kernel_dirs=None, summary: SpectrumSummary | None = None, b=None
+) -> MethodRank:
     """Rank of the float64 Hessian: eigenvalues above the noise (its error bound plus
     ``P eps max|lambda|``), decided as :mod:`symhess.rank.verdict` says.
 
     ``summary`` (from :func:`symhess.summarize` of this teacher's Hessian with its error,
-    ``summarize(H, error)``) saves building and diagonalising the Hessian a second time.
+    ``summarize(H, error)``) saves building and diagonalising the Hessian a second time;
+    ``b`` are the biases, if any.
     """
     start = time.perf_counter()
     kern = resolve(spec, kernel_dirs)
     W, v = check_weights(W, v)
     h, d = W.shape
     if summary is None or summary.error is None:
-        H, error = hessian(kern, W, v, with_error=True)
+        H, error = hessian(kern, W, v, b, with_error=True)
         summary = summarize(H, error)
     act = kern.activation
     lam = np.abs(summary.eigenvalues)
@@ -361,7 +405,7 @@ def float_rank(spec, W, v, kernel_dirs=None, summary: SpectrumSummary | None = N
     verdict = rank_verdict(
         lam.tolist(),
         summary.tolerance,
-        proven_upper(act, d, h),
+        proven_upper(act, d, h, b is not None),
         floor=EPS * top or 1.0,
         gap_allowed=gap_decides(act),
     )
@@ -403,7 +447,7 @@ def _eigenvalue_magnitudes(H: np.ndarray, prec: int) -> list:
         flint.ctx.prec = saved
 
 
-def mpmath_rank(spec, W, v, dps: int = DEFAULT_DPS, kernel_dirs=None) -> MethodRank:
+def mpmath_rank(spec, W, v, dps: int = DEFAULT_DPS, kernel_dirs=None, b=None) -> MethodRank:
     """Rank of the Hessian evaluated at ``dps`` digits: eigenvalues above the noise
     ``max(10^(-dps/2) max|lambda|, error bound + P 10^-dps max|lambda|)``, decided as
     :mod:`symhess.rank.verdict` says.
@@ -418,9 +462,9 @@ def mpmath_rank(spec, W, v, dps: int = DEFAULT_DPS, kernel_dirs=None) -> MethodR
     kern = resolve(spec, kernel_dirs)
     W, v = check_weights(W, v)
     h, d = W.shape
-    check_rank_memory(h * (d + 1), "mpmath")
+    check_rank_memory(h * (d + 1 + (b is not None)), "mpmath")
     with mpmath.workdps(dps):
-        H, error = hessian(kern, W, v, system="mpmath", with_error=True)
+        H, error = hessian(kern, W, v, b, system="mpmath", with_error=True)
         lam = _eigenvalue_magnitudes(H, mpmath.mp.prec + 10)
         P = len(lam)
         scale = max(lam)
@@ -430,7 +474,7 @@ def mpmath_rank(spec, W, v, dps: int = DEFAULT_DPS, kernel_dirs=None) -> MethodR
         verdict = rank_verdict(
             lam,
             noise,
-            proven_upper(kern.activation, d, h),
+            proven_upper(kern.activation, d, h, b is not None),
             floor=floor,
             gap_allowed=gap_decides(kern.activation),
         )
@@ -505,20 +549,31 @@ def _exact_matrix_rank(H, bound, seed, fast) -> tuple[int, str, str]:
     return num.rank(), "Q", "rank over Q (python-flint)"
 
 
-def exact_rank(spec, W, v, kernel_dirs=None, seed: int = 0, fast: bool = True) -> MethodRank:
+def exact_rank(
+    spec, W, v, kernel_dirs=None, seed: int = 0, fast: bool = True, b=None
+) -> MethodRank:
     """Rank over Q of the Hessian (polynomial activations only), certified.
 
-    The weights enter with their exact values (a float is its binary fraction); use
-    :func:`rational_teacher` for small denominators. With ``fast`` the modular route comes
-    first (module docstring); ``fast=False`` computes the rank of the rational Hessian over Q
-    directly (the reference the tests compare with).
+    The weights (and biases ``b``, if any) enter with their exact values (a float is its
+    binary fraction); use :func:`rational_teacher` for small denominators. With ``fast`` the
+    modular route comes first (module docstring; without biases - with them the rational
+    Hessian's rank modulo a prime that reaches the proven bound, else over Q); ``fast=False``
+    computes the rank of the rational Hessian over Q directly (the reference the tests compare
+    with).
     """
     start = time.perf_counter()
     kern = resolve(spec, kernel_dirs)
     act = require_polynomial(kern.activation)
     W, v = check_weights(W, v)
     h, d = W.shape
-    P = h * d + h
+    P = h * d + h + h * (b is not None)
+    if b is not None:
+        check_rank_memory(P, "exact")
+        H = hessian(kern, W, v, b, system="fmpq")
+        bound = upper_bound(predictions(act, d, h, bias=True))
+        rank, route, detail = _exact_matrix_rank(H, bound, seed, fast)
+        seconds = time.perf_counter() - start
+        return MethodRank("exact", rank, P, detail, seconds=seconds, route=route)
     bound = upper_bound(predictions(act, d, h))
     why = ""
     if fast:
@@ -540,7 +595,7 @@ def exact_rank(spec, W, v, kernel_dirs=None, seed: int = 0, fast: bool = True) -
 
 
 def certified_rank(
-    spec, W, v, prec: int = DEFAULT_PREC, kernel_dirs=None, *, escalate: bool = False
+    spec, W, v, prec: int = DEFAULT_PREC, kernel_dirs=None, b=None, *, escalate: bool = False
 ) -> MethodRank:
     """The rank proved in ball arithmetic at ``prec`` bits (see :mod:`symhess.rank.certify`).
 
@@ -553,6 +608,11 @@ def certified_rank(
     """
     start = time.perf_counter()
     prec = check_prec(prec)
+    if b is not None:
+        raise SymhessError(
+            "the certified rank has no kernels with means (biases) in ball arithmetic; "
+            "use the exact method (polynomials) or the mpmath method"
+        )
     kern = require_balls(resolve(spec, kernel_dirs))
     W, v = check_weights(W, v)
     h, d = W.shape
@@ -596,6 +656,8 @@ def rank_report(
     show_progress: bool | None = None,
     float_summary: SpectrumSummary | None = None,
     optional=(),
+    b=None,
+    claim: bool = True,
 ) -> RankReport:
     """The rank by each of ``methods`` for one teacher, with every applicable prediction.
 
@@ -605,7 +667,8 @@ def rank_report(
     W : array_like, shape (h, d)
     v : array_like, shape (h,)
     methods : sequence of {"float", "mpmath", "exact", "certified"}
-        ``"exact"`` on the ReLU family runs ``"certified"`` instead (``notes`` say so).
+        ``"exact"`` on the ReLU family runs ``"certified"`` instead (``notes`` say so); with
+        biases ``"certified"`` runs ``"exact"`` (polynomials) or ``"mpmath"``.
     dps : int
         Digits for ``"mpmath"`` (at least :data:`MIN_DPS`).
     prec : int
@@ -622,18 +685,27 @@ def rank_report(
         Methods that may refuse this teacher (e.g. mpmath quadrature at weights whose kernels
         cannot reach the precision): their one-line reason goes to
         :attr:`RankReport.skipped` instead of being raised.
+    b : array_like, shape (h,), optional
+        Hidden-unit biases: the rank of the network with biases (``P = h d + 2h``), with the
+        predictions with biases.
+    claim : bool
+        With biases: also measure the rank without biases at the same ``(W, v)`` (same
+        methods) and judge the seed paper's claim "+1" against it.
     """
     kern = resolve(spec, kernel_dirs)  # a Kernels object (e.g. a chosen tolerance) is kept
-    act, methods, notes = check_methods(kern, methods, dps, kernel_dirs, prec)
+    bias = b is not None
+    act, methods, notes = check_methods(kern, methods, dps, kernel_dirs, prec, bias)
     W, v = check_weights(W, v)
     h, d = W.shape
+    if bias:
+        b = check_biases(b, h)
     if "float" in methods and float_summary is None:
-        check_memory(h, d)
+        check_memory(h, d, bias=bias)
     runners = {
-        "float": lambda: float_rank(kern, W, v, kernel_dirs, float_summary),
-        "mpmath": lambda: mpmath_rank(kern, W, v, dps, kernel_dirs),
-        "exact": lambda: exact_rank(kern, W, v, kernel_dirs, seed),
-        "certified": lambda: certified_rank(kern, W, v, prec, kernel_dirs),
+        "float": lambda: float_rank(kern, W, v, kernel_dirs, float_summary, b),
+        "mpmath": lambda: mpmath_rank(kern, W, v, dps, kernel_dirs, b),
+        "exact": lambda: exact_rank(kern, W, v, kernel_dirs, seed, b=b),
+        "certified": lambda: certified_rank(kern, W, v, prec, kernel_dirs, b),
     }
     results, skipped = {}, {}
     todo = [m for m in METHODS if m in methods]
@@ -647,4 +719,12 @@ def rank_report(
                     raise
                 skipped[m] = str(exc)
             bar.update()
-    return RankReport(act, d, h, results, predictions(act, d, h), notes, skipped)
+    without = None
+    if bias and claim:
+        base = rank_report(
+            kern, W, v, tuple(results), dps=dps, prec=prec, kernel_dirs=kernel_dirs,
+            seed=seed, show_progress=False, optional=optional,
+        )  # fmt: skip
+        without = base.rank
+    preds = predictions(act, d, h, bias=bias, rank_without_bias=without)
+    return RankReport(act, d, h, results, preds, notes, skipped, bias, without)

@@ -84,7 +84,9 @@ import sympy
 from ..activation import Activation, activation
 from ..teacher import check_size, check_weights
 
-KINDS = ("exact", "bound")
+KINDS = ("exact", "bound", "claim")
+"""``"claim"``: a statement under test (the seed paper's "+1" with biases), judged by equality
+and never used as a bound."""
 
 PREDICTION_NAMES = (
     "params",
@@ -99,8 +101,19 @@ PREDICTION_NAMES = (
     "partition",
     "rescaling",
     "sign_classes",
+    "ah_in_d_plus_1",
+    "ah_in_d_plus_1_constant",
+    "scaling",
+    "quadratic",
+    "cubic_extra_point",
+    "hyperplanes",
 )
-"""Every prediction's name, in the order :func:`predictions` lists them."""
+"""Every prediction's name, in the order :func:`predictions` lists them (then the ones with
+biases, :func:`bias_predictions`). The claim ``paper_plus_one`` is not among them: it depends
+on a measured rank (:func:`paper_claim`)."""
+
+BIAS_PREDICTIONS = PREDICTION_NAMES[-6:]
+"""The counts only networks with biases have (docs/theory.md, "Biases")."""
 
 MIXED_PREDICTIONS = ("homogenized_ah", "binomial", "product", "partition")
 """The counts of mixed-degree networks (docs/theory.md, "Rank of mixed-degree polynomial
@@ -121,9 +134,10 @@ class Prediction:
     name : str
         Short key (``"params"``, ``"hockey_stick"``, ...), used in ``--json``.
     value : int
-    kind : {"exact", "bound"}
+    kind : {"exact", "bound", "claim"}
         ``"exact"``: the rank at a generic teacher (an upper bound at every teacher);
-        ``"bound"``: an upper bound only.
+        ``"bound"``: an upper bound only; ``"claim"``: a statement under test (the seed
+        paper's "+1" with biases), judged by equality, never a bound.
     source : str
         Where the count comes from, in words.
     """
@@ -134,8 +148,8 @@ class Prediction:
     source: str
 
     def holds(self, rank: int) -> bool:
-        """Equality for an exact prediction, ``rank <= value`` for a bound."""
-        return rank == self.value if self.kind == "exact" else rank <= self.value
+        """Equality for an exact prediction or a claim, ``rank <= value`` for a bound."""
+        return rank <= self.value if self.kind == "bound" else rank == self.value
 
 
 def forms(d: int, k: int) -> int:
@@ -370,7 +384,9 @@ def _mixed_predictions(S: list[int], d: int, h: int, exact: bool, degree_support
     return out
 
 
-def predictions(spec, d: int, h: int) -> list[Prediction]:
+def predictions(
+    spec, d: int, h: int, bias: bool = False, rank_without_bias: int | None = None
+) -> list[Prediction]:
     """Every prediction that applies to an activation at ``(d, h)``.
 
     Parameters
@@ -378,15 +394,26 @@ def predictions(spec, d: int, h: int) -> list[Prediction]:
     spec : str, coefficient list or Activation
     d, h : int
         Input dimension and hidden units.
+    bias : bool
+        For the network with biases ``f(x) = sum_i v_i sigma(w_i . x + b_i)``
+        (:func:`bias_predictions`).
+    rank_without_bias : int, optional
+        With ``bias``: the measured rank without biases at the same ``(W, v)``, which adds the
+        seed paper's claim "+1" (:func:`paper_claim`).
 
     Returns
     -------
     list of Prediction
         ``params`` first; bounds and exact counts as they apply (only ``params`` for a
-        non-polynomial activation).
+        non-polynomial activation), then the claim if any.
     """
     act = spec if isinstance(spec, Activation) else activation(spec)
     d, h = check_size("d", d), check_size("h", h)
+    if bias:
+        out = bias_predictions(act, d, h)
+        if rank_without_bias is not None:
+            out.append(paper_claim(rank_without_bias))
+        return out
     P = h * d + h
     out = [Prediction("params", P, "bound", "P = h*d + h, every parameter")]
     if act.relu_family is not None:
@@ -475,17 +502,173 @@ def binomial_rank(d: int, k: int, h: int, constant: bool = False) -> int:
 
 
 def best(preds: list[Prediction]) -> Prediction:
-    """The most informative prediction: an exact one if any, else the smallest bound."""
+    """The most informative prediction: an exact one if any, else the smallest bound (claims
+    are not predictions of symhess's)."""
     exact = [q for q in preds if q.kind == "exact"]
     if exact:
         return exact[0]
-    return min(preds, key=lambda q: q.value)
+    return min((q for q in preds if q.kind == "bound"), key=lambda q: q.value)
 
 
 def upper_bound(preds: list[Prediction]) -> int:
     """The smallest proven upper bound on the rank at *every* teacher (exact counts included:
-    they are generic ranks, the largest rank any teacher reaches)."""
-    return min(q.value for q in preds)
+    they are generic ranks, the largest rank any teacher reaches; claims never count)."""
+    return min(q.value for q in preds if q.kind != "claim")
+
+
+# ----------------------------------------------------------------------------- biases
+def quadratic_bias_rank(d: int, h: int, s0, s1, s2) -> int:
+    """Generic rank with biases for ``s0 + s1 z + s2 z^2`` (``s2 != 0``).
+
+    Completing the square, ``sigma(l + b) = s2 (l + b')^2 + s0'`` with ``b' = b + s1/(2 s2)``
+    and ``s0' = s0 - s1^2/(4 s2)``. With ``x_0 = 1`` the tangent space is ``I_2(V)`` plus
+    ``x_0^2`` if ``s0' != 0``, where ``I_2(V)`` are the quadratic forms in ``n = d + 1``
+    variables vanishing on ``V = {l_1 = ... = l_h = 0}``: ``h n - h(h-1)/2`` for ``h < n``,
+    all ``C(n+1, 2)`` for ``h >= n``; ``x_0^2`` is not in ``I_2(V)`` for a generic ``V`` of
+    dimension ``n - h >= 1``.
+    """
+    s0, s1, s2 = Fraction(s0), Fraction(s1), Fraction(s2)
+    n = d + 1
+    if h >= n:
+        return comb(n + 1, 2)
+    return h * n - h * (h - 1) // 2 + (s0 - s1 * s1 / (4 * s2) != 0)
+
+
+def paper_claim(rank_without_bias: int) -> Prediction:
+    """The seed paper's expectation with biases (section 5, future work): "the same results
+    incremented by one" - the measured rank without biases at the same ``(W, v)``, plus one."""
+    return Prediction(
+        "paper_plus_one",
+        rank_without_bias + 1,
+        "claim",
+        f"seed paper, section 5: biases give 'the same results incremented by one' "
+        f"(rank without biases at the same W, v: {rank_without_bias}, + 1); a claim under "
+        "test, not a bound",
+    )
+
+
+def bias_predictions(act: Activation, d: int, h: int) -> list[Prediction]:
+    """The counts for ``f(x) = sum_i v_i sigma(w_i . x + b_i)``, ``P = h d + 2h``.
+
+    With ``x_0 = 1``, ``w_i . x + b_i`` is a linear form in ``n = d + 1`` variables and
+    polynomials of degree ``<= p`` in ``x`` are forms of degree ``p`` in ``(x, x_0)``, so the
+    bias-free theory applies in ``d + 1`` variables (docs/theory.md, "Biases"):
+
+    * ``params``: ``P = h d + 2h`` (bound);
+    * ``hockey_stick``: ``min(C(d+p, p), P)`` (bound): a bias makes every degree ``0..p``
+      appear;
+    * ``scaling``: ``h (d + 1)`` for ``s_k z^k`` (bound): one rescaling per unit;
+    * ``ah_in_d_plus_1``: ``s_k z^k``, ``k >= 2``: ``AH(d+1, k, h)`` (exact):
+      sums of ``h`` k-th powers of linear forms in ``d + 1`` variables; the defective
+      ``(n, k, h)`` move to ``d = n - 1``;
+    * ``ah_in_d_plus_1_constant``: ``s_0 + s_k z^k``:
+      ``min(AH(d+1, k, h) + 1, C(d+k, k))`` (bound);
+    * ``quadratic``: ``s0 + s1 z + s2 z^2`` (exact, :func:`quadratic_bias_rank`);
+    * ``cubic_extra_point``: cubics with ``s1 - s2^2/(3 s3) != 0``: ``min(P, AH(d+1, 3, h+1))``
+      (bound): depressed, ``sigma(l + b) = s3 l'^3 + s1' l' x_0^2 + s0' x_0^3``, and the tangent
+      space lies in Terracini's span at ``h + 1`` points, the constant input ``x_0`` one more;
+    * ``linear``: ``s0 + s1 z``: ``d + 1`` (exact);
+    * ``hyperplanes``: the ReLU family: ``h (d + 1)`` (exact): a null direction must cancel,
+      on each of the ``h`` distinct hyperplanes ``w_i . x + b_i = 0``, the jumps of the
+      tangent function and of its slope, which leaves the ``h`` rescalings.
+    """
+    P = h * d + 2 * h
+    out = [Prediction("params", P, "bound", "P = h*d + 2h, every parameter")]
+    n = d + 1
+    if act.relu_family is not None:
+        out.append(
+            Prediction(
+                "hyperplanes",
+                h * n,
+                "exact",
+                "P - h: the h rescalings (w_i, b_i, v_i) -> (c w_i, c b_i, v_i/c) and no other "
+                "flat direction when every v_i != 0 and the hyperplanes w_i . x + b_i = 0 are "
+                "distinct (the jumps across each must cancel; theorem)",
+            )
+        )
+        return out
+    if not act.is_polynomial:
+        return out
+    s = act.coefficients
+    p = act.degree
+    present = [k for k in range(1, p + 1) if s[k] != 0]
+    out.append(
+        Prediction(
+            "hockey_stick",
+            min(comb(d + p, p), P),
+            "bound",
+            f"polynomials of degree <= {p} in d variables, C(d+p, p) (a bias makes every "
+            "degree 0..p appear), at most P",
+        )
+    )
+    if len(present) == 1 and present[0] >= 2:
+        k = present[0]
+        ah = monomial_rank(n, k, h)
+        why = f"AH({n}, {k}, {h})"
+        if (n, k, h) in DEFECTIVE:
+            why += f", defective: (n, k, h) = {(n, k, h)}, one below the expected count"
+        if s[0] == 0:
+            out.append(
+                Prediction(
+                    "scaling",
+                    h * n,
+                    "bound",
+                    f"one flat direction per unit: (w_i, b_i, v_i) -> (t w_i, t b_i, t^-{k} v_i)",
+                )
+            )
+            out.append(
+                Prediction(
+                    "ah_in_d_plus_1",
+                    ah,
+                    "exact",
+                    f"z^{k} with biases: sums of h k-th powers of linear forms in n = d + 1 "
+                    f"variables (homogenise with x_0 = 1), Alexander-Hirschowitz: {why}",
+                )
+            )
+        else:
+            out.append(
+                Prediction(
+                    "ah_in_d_plus_1_constant",
+                    min(ah + 1, comb(d + k, k)),
+                    "bound",
+                    f"{why} in n = d + 1 variables, + 1 for the constant s0 sum v_i, at most "
+                    f"C(d+{k}, {k})",
+                )
+            )
+    if p == 2:
+        out.append(
+            Prediction(
+                "quadratic",
+                quadratic_bias_rank(d, h, s[0], s[1], s[2]),
+                "exact",
+                "s0 + s1 z + s2 z^2 with biases: quadratic forms in n = d + 1 variables "
+                "vanishing on h generic hyperplanes, h n - h(h-1)/2, + 1 for s0 - s1^2/(4 s2) "
+                "!= 0; all C(d+2, 2) for h > d",
+            )
+        )
+    if p == 3 and s[1] - s[2] ** 2 / (3 * s[3]) != 0:
+        ah = monomial_rank(n, 3, h + 1)
+        defect = " (defective)" if (n, 3, h + 1) in DEFECTIVE else ""
+        out.append(
+            Prediction(
+                "cubic_extra_point",
+                min(P, ah),
+                "bound",
+                f"cubic with biases, depressed: sigma(l + b) = s3 l'^3 + s1' l' x_0^2 + s0' x_0^3; "
+                f"the tangent space lies in Terracini's span at the h + 1 points l_1..l_h, x_0: "
+                f"AH({n}, 3, {h + 1}) = {ah}{defect}, at most P",
+            )
+        )
+    if p == 1:
+        out.append(
+            Prediction(
+                "linear",
+                n,
+                "exact",
+                "linear network with biases: f = (sum v_i s1 w_i) . x + a constant: d + 1",
+            )
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------- ReLU family

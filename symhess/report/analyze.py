@@ -41,10 +41,15 @@ def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> tup
     kern = resolve(expr, kernel_dirs)
     act = kern.activation
     d, h, P = teacher.d, teacher.h, teacher.params
+    bias = teacher.has_bias
+    if bias:
+        kern.check_means("float64")
     status = 0
-    if reduction.reduced_fits(h, d):
+    # the row-space reduction rotates W and v only: a network with biases is not reduced;
+    # P = h (d + 1) + h with biases: the memory of a network with one more input
+    if not bias and reduction.reduced_fits(h, d):
         spectrum, rank, status = _reduced_sections(kern, teacher)
-    elif dense_spectrum_fits(h, d):
+    elif dense_spectrum_fits(h, d + bias):
         spectrum, rank, status = _dense_sections(kern, teacher)
     else:
         spectrum = operator_section(kern, teacher, kernel_dirs)
@@ -54,10 +59,12 @@ def analyze_report(expr, teacher: Teacher, origin: str, kernel_dirs=None) -> tup
         f"kernels     {kern.origin}",
         *kern.notes(),
         f"teacher     d = {d}, h = {h}; {origin}",
-        f"parameters  P = h*d + h = {P}",
+        f"parameters  P = h*d + {'2h' if bias else 'h'} = {P}"
+        + ("  (order: W row-major, v, b)" if bias else ""),
         "",
         "kernels K_pq(a, b, c) = E[sigma^(p)(u) sigma^(q)(w)], Var u = a, Var w = b, Cov = c:",
         *_kernel_lines(act),
+        *_bias_lines(kern, bias),
         "",
         *spectrum,
         "",
@@ -95,8 +102,19 @@ def error_lines(s: SpectrumSummary) -> list[str]:
     return lines
 
 
+def _bias_lines(kern, bias: bool) -> list[str]:
+    if not bias:
+        return []
+    return [
+        "with biases the kernels are taken with means, K_pq(a, b, c, m1, m2) = "
+        "E[sigma^(p)(m1 + u) sigma^(q)(m2 + w)]",
+        f"  at (m1, m2) = (b_i, b_k): {kern.means_origin}; the bias blocks add K10, K21, K12",
+    ]
+
+
 def _dense_sections(kern, teacher: Teacher) -> tuple[list[str], list[str], int]:
-    H, error = hessian(kern, teacher.W, teacher.v, with_error=True)
+    # the same Kernels object, so that its notes (quadrature error) describe this run
+    H, error = hessian(kern, teacher.W, teacher.v, teacher.b, with_error=True)
     s = summarize(H, error)
     del H
     head = ["spectrum of the Hessian at the optimum (float64, LAPACK eigvalsh):"]
@@ -152,7 +170,8 @@ def is_arjevani_field(teacher: Teacher) -> bool:
     """``W = I_d`` and ``v = 1`` with ``d = h >= 3``: the teacher with a closed-form spectrum."""
     d, h = teacher.d, teacher.h
     return (
-        d == h >= 3
+        not teacher.has_bias
+        and d == h >= 3
         and np.array_equal(teacher.W, np.eye(d))
         and np.array_equal(teacher.v, np.ones(h))
     )

@@ -63,11 +63,12 @@ def operator_section(
     steps = min(steps, P)
     lines = [
         "spectrum of the Hessian at the optimum (matrix-free operator: a dense P x P "
-        f"Hessian and its eigensolver need {format_bytes(dense_spectrum_bytes(h, d))}"
+        f"Hessian and its eigensolver need "
+        f"{format_bytes(dense_spectrum_bytes(h, d + teacher.has_bias))}"
         + (f", {format_bytes(avail)} available):" if avail is not None else "):"),
     ]
-    op = operator(kern, teacher.W, teacher.v)
-    held = operator_bytes(h, d) + matvec_bytes(h, d)
+    op = operator(kern, teacher.W, teacher.v, teacher.b)
+    held = operator_bytes(h, d, teacher.has_bias) + matvec_bytes(h, d)
     lines.append(
         f"  operator memory        {format_bytes(held)} (kernel matrices h x h and one product's "
         "scratch; H @ x costs O(h^2 d))"

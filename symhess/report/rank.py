@@ -60,10 +60,16 @@ def skipped_lines(report: RankReport) -> list[str]:
 
 def report_lines(report: RankReport) -> list[str]:
     """The rank table: each method's rank, then each prediction and whether it holds."""
-    lines = [f"rank of the Hessian (effective number of parameters), P = {report.params}:"]
+    what = "with biases, " if report.bias else ""
+    lines = [f"rank of the Hessian (effective number of parameters), {what}P = {report.params}:"]
     lines += [f"  note: {note}" for note in report.notes]
     lines += [_method_line(report.results[m]) for m in METHODS if m in report.results]
     lines += skipped_lines(report)
+    if report.bias and report.rank_without_bias is not None:
+        lines.append(
+            f"  without biases at the same W, v: rank {report.rank_without_bias} of "
+            f"P = {report.params - report.h} (gain {_gain(report)})"
+        )
     if len(report.results) > 1:
         lines.append(
             "  the methods agree"
@@ -85,14 +91,24 @@ def report_lines(report: RankReport) -> list[str]:
     return lines
 
 
+def _gain(report: RankReport) -> str:
+    if report.rank is None or report.rank_without_bias is None:
+        return "-"
+    return f"{report.rank - report.rank_without_bias:+d}"
+
+
 def report_json(report: RankReport) -> dict:
-    """``{"params", "rank": {method: int or null}, "decided": {method: bool}, "reference":
-    method, "reference_rank": int or null, "agree": bool, "predictions": {name: {"value",
-    "kind", "holds"}}}``; predictions are judged against the reference method's rank (``holds``
-    null without one). A null rank: the certified method proved none."""
+    """``{"params", "biases", "rank": {method: int or null}, "decided": {method: bool},
+    "reference": method, "reference_rank": int or null, "agree": bool, "predictions": {name:
+    {"value", "kind", "holds"}}}``, and with biases ``"rank_without_bias"``; predictions are
+    judged against the reference method's rank (``holds`` null without one; kinds ``exact``,
+    ``bound`` and ``claim``). A null rank: the certified method proved none."""
     holds = report.holds()
+    extra = {"rank_without_bias": report.rank_without_bias} if report.bias else {}
     return {
         "params": report.params,
+        "biases": report.bias,
+        **extra,
         "rank": {m: r.rank for m, r in report.results.items()},
         "decided": {m: r.decided for m, r in report.results.items()},
         "reference": report.reference,
@@ -117,18 +133,22 @@ def rank_section(
     float64 always (from ``float_summary`` when given); mpmath (50 digits) for ``P <= 150``;
     exact for polynomial activations with ``P <= 400`` and certified (128-bit balls) for the
     ReLU family with ``P <= 150`` (the teacher's floats enter as their exact binary values).
+    A teacher with biases gets the rank with biases (no certified method: mpmath instead) and
+    the rank without biases at the same ``W, v``, for the seed paper's claim.
     """
     kern = resolve(spec, kernel_dirs)
     act = kern.activation
     P = teacher.params
+    bias = teacher.has_bias
+    systems = kern.means_systems if bias else kern.systems
     methods = ["float"]
     skipped = []
     for m in ("mpmath", "exact", "certified"):
         if m == "exact" and not act.is_polynomial:
             skipped.append("exact (not a polynomial activation)")
-        elif m == "certified" and "arb" not in kern.systems:
+        elif m == "certified" and ("arb" not in kern.systems or bias):
             continue  # only kernels in ball arithmetic have it: nothing to say otherwise
-        elif m == "mpmath" and "mpmath" not in kern.systems:
+        elif m == "mpmath" and "mpmath" not in systems:
             skipped.append("mpmath (these kernels evaluate in float64 only)")
         elif P > ANALYZE_MAX_P[m]:
             skipped.append(f"{m} (P > {ANALYZE_MAX_P[m]}; run symhess rank)")
@@ -141,6 +161,7 @@ def rank_section(
         teacher.W,
         teacher.v,
         methods,
+        b=teacher.b,
         kernel_dirs=kernel_dirs,
         float_summary=float_summary,
         optional=("mpmath", "exact", "certified"),

@@ -52,6 +52,7 @@ def grid_tasks(
     dps: int = DEFAULT_DPS,
     prec: int = DEFAULT_PREC,
     kernel_dirs=None,
+    biases: bool = False,
 ) -> list[PointTask]:
     """Every point of the grid, refused if it is too large.
 
@@ -68,6 +69,9 @@ def grid_tasks(
     prec : int
         Bits of the ball arithmetic for ``"certified"`` (ignored otherwise).
     kernel_dirs : sequence of paths, optional
+    biases : bool
+        Networks with biases (teachers with ``Var b = 1/d``); ``"certified"`` becomes
+        ``"mpmath"`` there.
 
     Returns
     -------
@@ -90,7 +94,7 @@ def grid_tasks(
         raise SymhessError(f"seeds must be non-negative integers, got {seeds!r}")
     acts, seen = [], set()
     for spec in activations:
-        act, routed, _ = check_methods(spec, methods, dps, kernel_dirs, prec)
+        act, routed, _ = check_methods(spec, methods, dps, kernel_dirs, prec, biases)
         if act.canonical not in seen:
             seen.add(act.canonical)
             acts.append((act, routed))
@@ -108,6 +112,7 @@ def grid_tasks(
             m,
             dps if m == "mpmath" else 0,
             kd,
+            biases=bool(biases),
             prec=prec if m == "certified" else 0,
         )
         for act, routed in acts

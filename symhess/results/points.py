@@ -1,8 +1,8 @@
 """One point of a sweep: its key, the task a worker receives, the result it sends back.
 
-A point is one rank computation: an activation, a shape ``(d, h)``, a teacher drawn from a
-seed, and one rank method. Its :class:`PointKey` is the store's unique key, so a point is
-computed and stored once, whatever the sweeps that ask for it. The computation is
+A point is one rank computation: an activation, a shape ``(d, h)``, with or without biases, a
+teacher drawn from a seed, and one rank method. Its :class:`PointKey` is the store's unique
+key, so a point is computed and stored once, whatever the sweeps that ask for it. The computation is
 :func:`symhess.rank.measure.rank_report` on :func:`symhess.rank.measure.rational_teacher`;
 this module packs its outcome into a picklable :class:`PointResult` that travels from a
 worker process (pool or Dask) to the one writer of the store.
@@ -32,6 +32,10 @@ from ..rank.theory import best, upper_bound
 TEACHER = f"rational-normal-2^-{RATIONAL_BITS}"
 """How the teacher is drawn from the seed: :func:`symhess.rank.measure.rational_teacher` with
 its defaults. Part of the key, so that rows of another teacher distribution never collide."""
+TEACHER_BIAS = f"rational-normal-2^-{RATIONAL_BITS}, b ~ N(0, 1/d)"
+"""The same with biases of the default variance ``1/d`` (``W``, ``v`` are those of
+:data:`TEACHER` at the same seed, so a point with biases and one without are the same network
+but for ``b``: the ``bias_gain`` view of the store pairs them)."""
 
 STATUSES = tuple(s for s in grid.STATUSES if s != "DISAGREE")
 """Statuses of one method at one point (methods that disagree are found across rows)."""
@@ -57,7 +61,7 @@ class PointKey:
     activation : str
         :attr:`symhess.activation.Activation.canonical`, e.g. ``"poly(0, 1, 0, 1)"``.
     biases : bool
-        Hidden-unit biases (reserved: the rank code has none yet, always False).
+        Hidden-unit biases (``f(x) = sum_i v_i sigma(w_i . x + b_i)``, ``P = h d + 2h``).
     d, h : int
     teacher : str
         :data:`TEACHER`.
@@ -100,7 +104,7 @@ class PointTask:
 
     @property
     def params(self) -> int:
-        return self.h * self.d + self.h
+        return self.h * self.d + self.h + self.h * self.biases
 
     @property
     def key(self) -> PointKey:
@@ -109,7 +113,7 @@ class PointTask:
             self.biases,
             self.d,
             self.h,
-            TEACHER,
+            TEACHER_BIAS if self.biases else TEACHER,
             self.seed,
             self.method,
             {"mpmath": self.dps, "certified": self.prec}.get(self.method, 0),
@@ -202,15 +206,18 @@ def support_of(act: Activation) -> str | None:
 
 def compute(task: PointTask) -> PointResult:
     """Compute one point with symhess's rank code, in whatever process runs it."""
-    if task.biases:  # the key reserves the column; the rank code has no biases yet
-        raise NotImplementedError("ranks with biases are not implemented")
-    t = rational_teacher(task.d, task.h, task.seed)
+    if task.biases:
+        t = rational_teacher(task.d, task.h, task.seed, bias=True)
+    else:
+        t = rational_teacher(task.d, task.h, task.seed)
     start = time.perf_counter()
     r = rank_report(
         task.act,
         t.W,
         t.v,
         (task.method,),
+        b=t.b,
+        claim=False,  # the claim "+1" pairs two stored points: the store's bias_gain view
         dps=task.dps or DEFAULT_DPS,
         prec=task.prec or DEFAULT_PREC,
         kernel_dirs=list(task.kernel_dirs) if task.kernel_dirs else None,

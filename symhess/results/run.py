@@ -261,7 +261,8 @@ def sweep_rows(results: list[PointResult]) -> dict[tuple[str, str, int], list[Sw
     Returns
     -------
     dict
-        ``(label, canonical activation, seed) -> rows`` ordered by ``(d, h)``; each row joins
+        ``(label, canonical activation, seed) -> rows`` ordered by ``(d, h)`` (``label`` ends
+        in " with biases" for networks with biases); each row joins
         the methods of one point, with the status over all of them (``DISAGREE`` when their
         ranks differ, ``UNDECIDED`` when none gave a rank), as :func:`symhess.rank.grid.sweep`
         makes them. The row's rank is the most trustworthy method's that gave one
@@ -270,7 +271,8 @@ def sweep_rows(results: list[PointResult]) -> dict[tuple[str, str, int], list[Sw
     by_point = defaultdict(dict)
     for r in results:
         k = r.key
-        by_point[(r.label, k.activation, k.seed, k.d, k.h)][k.method] = r
+        label = r.label + (" with biases" if k.biases else "")
+        by_point[(label, k.activation, k.seed, k.d, k.h)][k.method] = r
     out = defaultdict(list)
     for (label, canon, seed, d, h), rs in sorted(by_point.items()):
         measured = [m for m in REFERENCE_ORDER if m in rs]

@@ -18,8 +18,10 @@ Layout (schema version :data:`SCHEMA_VERSION`; ``sqlite3 results.sqlite .schema`
 * ``predictions``: each prediction at each point, with whether it holds (NULL without a
   rank).
 * views ``results`` (points with one ``pred_<name>`` column per prediction and
-  ``deficit = best_value - rank``) and ``disagreements`` (points whose methods give different
-  ranks).
+  ``deficit = best_value - rank``), ``disagreements`` (points whose methods give different
+  ranks) and ``bias_gain`` (a point with biases next to the same point without: the same
+  ``W, v`` at the same seed; ``gain`` = rank with - rank without, and ``paper_plus_one``
+  whether it is the seed paper's "+1").
 
 Each point is written in its own ``BEGIN IMMEDIATE`` transaction (row and predictions
 together), in WAL mode with ``synchronous = NORMAL``: a ``kill -9`` loses at most the points
@@ -143,6 +145,14 @@ SELECT activation, label, biases, d, h, teacher, seed,
 FROM points
 GROUP BY activation, biases, d, h, teacher, seed
 HAVING COUNT(DISTINCT rank) > 1""",
+    "bias_gain": """CREATE VIEW bias_gain AS
+SELECT b.activation, b.label, b.d, b.h, b.seed, b.method, b.dps,
+    n.rank AS rank_without, b.rank AS rank_with, b.rank - n.rank AS gain,
+    (b.rank - n.rank = 1) AS paper_plus_one
+FROM points b JOIN points n
+    ON n.activation = b.activation AND n.d = b.d AND n.h = b.h AND n.seed = b.seed
+    AND n.method = b.method AND n.dps = b.dps AND n.biases = 0
+WHERE b.biases = 1""",
 }
 """Views hold no data: a store opened for writing recreates any whose text changed (a new
 prediction adds a ``pred_`` column) without a schema version."""

@@ -34,7 +34,7 @@ from ..curvature.matrices import kernel_matrices
 from ..curvature.matrix_free import check_operator_memory, operator
 from ..errors import SymhessError
 from ..kernels import Kernels, resolve
-from ..teacher import Teacher, check_size, sample_teacher
+from ..teacher import Teacher, bias_variance, check_size, sample_teacher
 from . import reduction
 from .density import SpectralDensity, pool_densities, slq
 from .zeros import drop_zeros
@@ -72,32 +72,32 @@ def reduced_linear_eigenvalues(W: np.ndarray, v: np.ndarray, scale: float = 1.0)
 
 def dense_eigenvalues(kernels: Kernels, teacher: Teacher) -> np.ndarray:
     """All ``P`` eigenvalues of the dense float64 Hessian, ascending (shape (P,))."""
-    check_memory(teacher.h, teacher.d)
-    K = kernel_matrices(kernels, teacher.W)
+    check_memory(teacher.h, teacher.d, bias=teacher.has_bias)
+    K = kernel_matrices(kernels, teacher.W, b=teacher.b)
     return np.linalg.eigvalsh(assemble(K, teacher.W, teacher.v))
 
 
 def teacher_eigenvalues(kernels: Kernels, teacher: Teacher) -> np.ndarray:
     """The non-zero Hessian eigenvalues of one teacher, ascending.
 
-    The ``d x d`` reduction for linear networks, the row-space reduction for ``d > h``, the
-    dense Hessian otherwise (module docstring). This is the eigenvalue source every command
-    uses.
+    The ``d x d`` reduction for linear networks without biases, the row-space reduction for
+    ``d > h`` without biases, the dense Hessian otherwise (module docstring). This is the
+    eigenvalue source every command uses.
     """
     scale = linear_scale(kernels)
-    if scale is not None:
+    if scale is not None and not teacher.has_bias:
         return reduced_linear_eigenvalues(teacher.W, teacher.v, scale)
-    if reduction.applies(teacher.h, teacher.d):
+    if not teacher.has_bias and reduction.applies(teacher.h, teacher.d):
         rs = reduction.reduced_spectrum(kernels, teacher.W, teacher.v)
         return drop_zeros(rs.eigenvalues())
     return drop_zeros(dense_eigenvalues(kernels, teacher))
 
 
-def source_of(kernels: Kernels, d: int, h: int) -> str:
+def source_of(kernels: Kernels, d: int, h: int, bias: bool = False) -> str:
     """Which route :func:`teacher_eigenvalues` takes for these sizes, in words."""
-    if linear_scale(kernels) is not None:
+    if linear_scale(kernels) is not None and not bias:
         return "d x d reduction ||v||^2 I + W^T W (docs/theory.md, 'The linear network')"
-    if reduction.applies(h, d):
+    if not bias and reduction.applies(h, d):
         return (
             "row-space reduction (exact, d > h): eigvalsh of the (h^2 + h)-size reduced "
             f"Hessian + eig(A) x (d - h = {d - h})"
@@ -125,6 +125,8 @@ class EigenvaluePool:
     d, h : int
     activation : str
     dist : str
+    bias : float or None
+        The variance of the teachers' biases (``None``: no biases).
     """
 
     eigenvalues: np.ndarray
@@ -133,6 +135,7 @@ class EigenvaluePool:
     h: int
     activation: str
     dist: str
+    bias: float | None = None
 
     @property
     def teachers(self) -> int:
@@ -140,7 +143,7 @@ class EigenvaluePool:
 
     @property
     def params(self) -> int:
-        return self.h * self.d + self.h
+        return self.h * self.d + self.h + self.h * (self.bias is not None)
 
     def per_teacher(self) -> list[np.ndarray]:
         """The eigenvalues of each teacher, as a list of arrays."""
@@ -159,6 +162,7 @@ def pooled_eigenvalues(
     kernel_dirs=None,
     source: EigenvalueSource | None = None,
     show_progress: bool | None = None,
+    bias=None,
 ) -> EigenvaluePool:
     """Non-zero Hessian eigenvalues of ``teachers`` random teachers with the same sizes.
 
@@ -177,9 +181,14 @@ def pooled_eigenvalues(
         Eigenvalue source; :func:`teacher_eigenvalues` by default.
     show_progress : bool, optional
         Progress bar (``None``: only on a terminal).
+    bias : None, True or float
+        Teachers with biases, as :func:`symhess.teacher.sample_teacher` draws them.
     """
     kernels = resolve(spec, kernel_dirs)  # a Kernels object passes through
     d, h, teachers = check_size("d", d), check_size("h", h), check_size("teachers", teachers)
+    var = bias_variance(bias, d)
+    if var is not None:
+        kernels.check_means("float64")
     source = teacher_eigenvalues if source is None else source
     parts = []
     for s in progress(
@@ -188,11 +197,13 @@ def pooled_eigenvalues(
         unit="teacher",
         show=show_progress,
     ):
-        parts.append(np.asarray(source(kernels, sample_teacher(d, h, seed=s, dist=dist))))
+        t = sample_teacher(d, h, seed=s, dist=dist, bias=var)
+        parts.append(np.asarray(source(kernels, t)))
     counts = np.array([p.size for p in parts])
     if not counts.any():
         raise SymhessError("every eigenvalue is zero up to rounding")
-    return EigenvaluePool(np.concatenate(parts), counts, d, h, kernels.activation.short, dist)
+    act = kernels.activation.short
+    return EigenvaluePool(np.concatenate(parts), counts, d, h, act, dist, var)
 
 
 def pooled_density(
@@ -207,6 +218,7 @@ def pooled_density(
     steps: int = 60,
     kernel_dirs=None,
     show_progress: bool | None = None,
+    bias=None,
 ) -> SpectralDensity:
     """The SLQ density pooled over the random teachers ``symhess spectrum`` would use.
 
@@ -222,14 +234,17 @@ def pooled_density(
     """
     kern = resolve(activation, kernel_dirs)  # a Kernels object passes through
     d, h, teachers = check_size("d", d), check_size("h", h), check_size("teachers", teachers)
-    check_operator_memory(h, d)
+    var = bias_variance(bias, d)
+    if var is not None:
+        kern.check_means("float64")
+    check_operator_memory(h, d, var is not None)
     parts = []
     for k, s in enumerate(
         progress(
             teacher_seeds(seed, teachers), desc="SLQ teachers", unit="teacher", show=show_progress
         )
     ):
-        t = sample_teacher(d, h, seed=s, dist=dist)
-        op = operator(kern, t.W, t.v)
+        t = sample_teacher(d, h, seed=s, dist=dist, bias=var)
+        op = operator(kern, t.W, t.v, t.b)
         parts.append(slq(op, probes=probes, steps=steps, seed=k, show_progress=False))
     return pool_densities(parts)

@@ -321,6 +321,7 @@ def test_rank_command_json_schema(capsys):
     data = json.loads(out)
     assert set(data) == {
         "params",
+        "biases",
         "rank",
         "decided",
         "reference",
