@@ -180,3 +180,17 @@ def fd_hessian(kernels, W, v, b, step):
                 )
             H[p, q] = H[q, p] = val
     return H
+
+
+def jacobian_rank(coeffs, W, v, b) -> int:
+    """Rank over Q of the Jacobian of ``theta -> coefficients of f`` (the gradient components of
+    :func:`gradient_polynomials` as rows): ``rank H = rank J`` since ``H = J M J^T`` with ``M``
+    positive definite."""
+    grads = gradient_polynomials(coeffs, W, v, b)
+    monos = sorted({e for g in grads for e in g})
+    index = {e: k for k, e in enumerate(monos)}
+    J = flint.fmpq_mat(len(grads), len(monos))
+    for r, g in enumerate(grads):
+        for e, c in g.items():
+            J[r, index[e]] = flint.fmpq(c.numerator, c.denominator)
+    return J.rank()
