@@ -34,9 +34,16 @@ the largest ratio error / estimate measured is 0.62.
 Any set of kernels ``K_pq`` can be asked for (``names``, each with its orders in
 :data:`~symhess.symbolic.names.ORDERS`), as long as ``derivatives`` returns
 ``sigma, ..., sigma^(max order)``. The same routes run at high precision in
-:mod:`.quadrature_mp` (the ``"mpmath"`` number system). The kernels beyond the six (``K40``,
-for the Hessian away from the optimum) come from the same routes with the fourth derivative,
-to the same tolerance (:meth:`QuadratureKernels.evaluate_extra`).
+:mod:`.quadrature_mp` (the ``"mpmath"`` number system; without means for now). The kernels
+beyond the six (``K40``, for the Hessian away from the optimum) come from the same routes with
+the fourth derivative, to the same tolerance (:meth:`QuadratureKernels.evaluate_extra`).
+
+With means (biases), ``K_pq(a, b, c, m1, m2) = E[sigma^(p)(m1 + u) sigma^(q)(m2 + w)]``: the
+same three routes with every argument shifted by its unit's mean. A *unit* is then a distinct
+pair ``(a, m)`` (the 1-D quantities depend on both), the diagonal route applies where the
+unit is the same (``i = k``: same variance, same mean, ``c = a``), Mehler's formula holds for
+any two functions of the correlated pair, and the error estimates and Cauchy-Schwarz scales
+are those of the shifted integrands: every entry to the same tolerance, or refused.
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ from ..base import systems
 from ..base.progress import progress
 from ..base.threads import one_thread
 from ..errors import SymhessError
-from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES, ORDERS
+from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES, MEAN_NAMES, ORDERS
 from .evaluator import Kernels, KernelValues
 from .smooth import SAFETY, check_finite, domain, feature_frequency, kernel_orders
 
@@ -217,25 +224,31 @@ def _unit_moments(
     omega: float,
     source: str,
     start: UnitMoments | None = None,
+    mu: np.ndarray | None = None,
 ) -> UnitMoments:
     """Diagonal kernels and Hermite coefficients of every variance in ``a``, to ``tol``.
 
     Parameters
     ----------
     a : ndarray, shape (m,)
-        Distinct variances.
+        Distinct variances (with ``mu``: the variances of the distinct ``(a, mu)`` pairs).
     N : int
         Highest Hermite order.
     pairs : list of (p, q)
         The diagonal kernels wanted (``p = q`` are always computed: they are the scales).
     start : UnitMoments, optional
         A result for the same variances at a lower order: its rule is the first one tried.
+    mu : ndarray, shape (m,), optional
+        Means of the units (biases): the functions are ``sigma^(p)(mu + sqrt(a) t)``.
     """
     a = np.asarray(a, dtype=np.float64)
     m = a.size
+    mu = np.zeros(m) if mu is None else np.asarray(mu, dtype=np.float64)
     # the domain does not follow the tolerance: its truncation is invisible to the halving
     # test, so it is kept below rounding (a loose tolerance once left a 1e-12 tail unseen)
-    L = domain(derivatives, float(a.max(initial=0.0)), min(tol, MIN_TOL), source)
+    L = domain(
+        derivatives, float(a.max(initial=0.0)), min(tol, MIN_TOL), source, means=mu, variances=a
+    )
     r = np.sqrt(a)
     # first step: ~1 node per feature length of sigma(sqrt(a) t), and never coarser than the
     # Hermite functions up to order N need (oscillation length ~ pi / sqrt(2 N))
@@ -250,17 +263,17 @@ def _unit_moments(
         k = np.arange(-K, K + 1)
         t = h * k  # symmetric to the last bit: odd integrands sum to exactly 0
         if fvals is None:
-            fvals = np.stack(derivatives(r[:, None] * t[None, :]))  # (n, m, M)
+            fvals = np.stack(derivatives(mu[:, None] + r[:, None] * t[None, :]))  # (n, m, M)
         else:  # the old nodes are the even k of the new grid
             new = np.empty((fvals.shape[0], m, t.size))
             new[:, :, ::2] = fvals
-            new[:, :, 1::2] = np.stack(derivatives(r[:, None] * t[None, 1::2]))
+            new[:, :, 1::2] = np.stack(derivatives(mu[:, None] + r[:, None] * t[None, 1::2]))
             fvals = new
         n = fvals.shape[0]
         if not np.all(np.isfinite(fvals)):
             raise SymhessError(
                 f"kernels of {source!r}: sigma or a derivative is not finite at "
-                f"|z| <= {L * float(r.max()):.3g}"
+                f"|z| <= {L * float(r.max()) + float(np.max(np.abs(mu), initial=0.0)):.3g}"
             )
         even = (k % 2 == 0) * 2.0  # the half-resolution rule: even nodes, double weight
         wD = h * np.exp(-(t**2) / 2) / _SQRT2PI
@@ -350,7 +363,7 @@ def _mehler_sum(units: UnitMoments, i, k, rho, pairs, N: int):
 
 
 # ----------------------------------------------------------------------------- 2-D route
-def _bivariate(derivatives, a, b, rho, s, pairs, scale, tol, omega, L, source, bar):
+def _bivariate(derivatives, a, b, rho, s, pairs, scale, tol, omega, L, source, bar, m1, m2):
     """The kernels ``pairs`` per unit pair by a tensor trapezoid rule, refined separately in
     x and y.
 
@@ -358,6 +371,8 @@ def _bivariate(derivatives, a, b, rho, s, pairs, scale, tol, omega, L, source, b
     ----------
     a, b, rho, s : ndarray, shape (n,)
         Variances, correlation and ``sqrt(1 - rho^2)`` (see :func:`sine_of_angle`).
+    m1, m2 : ndarray, shape (n,)
+        Means of ``u`` and ``w`` (biases; zeros without).
     scale : ndarray, shape (len(pairs), n)
         Cauchy-Schwarz scale of each entry (the target is ``tol`` times it).
     L : float
@@ -403,7 +418,7 @@ def _bivariate(derivatives, a, b, rho, s, pairs, scale, tol, omega, L, source, b
                     "use smaller weights or a larger tolerance"
                 )
             v, change, nodes[sel] = _tensor_rule(
-                derivatives, a[sel], b[sel], rho[sel], s[sel], pairs, kx, ky, L
+                derivatives, a[sel], b[sel], rho[sel], s[sel], pairs, kx, ky, L, m1[sel], m2[sel]
             )
             vals[:, sel] = v
             est = _geometric(change, prev[:, :, sel])  # (2, npq, m): x, y
@@ -464,7 +479,7 @@ def _rule_cost(rho, s, kx: int, ky: int, L: float) -> np.ndarray:
     return np.where(p <= _MAX_LATTICE_RATIO, lattice, direct)
 
 
-def _tensor_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float):
+def _tensor_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float, m1, m2):
     """One tensor trapezoid rule per pair: x step ``L / kx``, y step at most ``L / ky``.
 
     Pairs whose lattice (see :func:`_lattice_rule`) is small use it; the others (``s`` so
@@ -488,10 +503,11 @@ def _tensor_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float):
     for sel, q in groups:
         if sel.size == 0:
             continue
+        args = (a[sel], b[sel], rho[sel], s[sel])
         if q:
-            out = _lattice_rule(derivatives, a[sel], b[sel], rho[sel], s[sel], q, pairs, kx, ky, L)
+            out = _lattice_rule(derivatives, *args, q, pairs, kx, ky, L, m1[sel], m2[sel])
         else:
-            out = _direct_rule(derivatives, a[sel], b[sel], rho[sel], s[sel], pairs, kx, ky, L)
+            out = _direct_rule(derivatives, *args, pairs, kx, ky, L, m1[sel], m2[sel])
         vals[:, sel], changes[:, :, sel], nodes[sel] = out
     return vals, changes, nodes
 
@@ -510,8 +526,9 @@ def _combine(fu, inner, wx, wxc, pairs):
     return vals, changes
 
 
-def _direct_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float):
-    """The tensor rule with ``sigma^(q)(w)`` evaluated at every node (``ky = 0``: one y node).
+def _direct_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float, m1, m2):
+    """The tensor rule with ``sigma^(q)(w)`` evaluated at every node (``ky = 0``: one y node);
+    ``m1, m2`` shift ``u`` and ``w``.
 
     Returns as :func:`_tensor_rule`.
     """
@@ -530,12 +547,12 @@ def _direct_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float):
     else:
         y = np.zeros(1)
         wy = wyc = np.ones(1)
-    fu = np.stack(derivatives(np.sqrt(a)[:, None] * x[None, :]))  # (nd, n, Mx)
+    fu = np.stack(derivatives(m1[:, None] + np.sqrt(a)[:, None] * x[None, :]))  # (nd, n, Mx)
     per = max(1, _CHUNK_POINTS // (x.size * y.size))
     inner = np.empty((fu.shape[0], 2, n, x.size))  # E over y at full and at half resolution
     for start in range(0, n, per):
         sl = slice(start, start + per)
-        w = np.sqrt(b[sl])[:, None, None] * (
+        w = m2[sl, None, None] + np.sqrt(b[sl])[:, None, None] * (
             rho[sl, None, None] * x[None, :, None] + s[sl, None, None] * y[None, None, :]
         )
         fw = np.stack(derivatives(w))  # (nd, m, Mx, My)
@@ -547,7 +564,7 @@ def _direct_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float):
     return vals, changes, np.full(n, x.size * y.size)
 
 
-def _lattice_rule(derivatives, a, b, rho, s, p: int, pairs, kx: int, ky: int, L: float):
+def _lattice_rule(derivatives, a, b, rho, s, p: int, pairs, kx: int, ky: int, L: float, m1, m2):
     """A tensor trapezoid rule on ``[-L, L]^2`` whose nodes map ``w`` onto a lattice.
 
     ``x_i = i hx`` (``hx = L / kx``) and ``y_l = l hy`` with ``hy = |rho| hx / (p s)``, ``p``
@@ -556,7 +573,8 @@ def _lattice_rule(derivatives, a, b, rho, s, p: int, pairs, kx: int, ky: int, L:
     ``delta = sqrt(b) |rho| hx / p``. So ``sigma^(q)(w)`` is evaluated once per lattice point
     (``~ 2 (p kx + L / hy)`` of them, not ``(2 kx + 1)(2 L / hy + 1)``), and the inner sums
     ``sum_l w_l sigma^(q)(delta (m + l))`` only multiply and add. ``s = 0``
-    (``rho = +-1``) is the single node ``y = 0`` (``p = 1``).
+    (``rho = +-1``) is the single node ``y = 0`` (``p = 1``). The means ``m1, m2`` shift
+    ``u`` and every lattice point.
 
     Parameters
     ----------
@@ -574,7 +592,7 @@ def _lattice_rule(derivatives, a, b, rho, s, p: int, pairs, kx: int, ky: int, L:
     x = hx * ii
     wx = hx * np.exp(-(x**2) / 2) / _SQRT2PI
     wxc = wx * (ii % 2 == 0) * 2.0
-    fu = np.stack(derivatives(np.sqrt(a)[:, None] * x[None, :]))  # (nd, n, Mx)
+    fu = np.stack(derivatives(m1[:, None] + np.sqrt(a)[:, None] * x[None, :]))  # (nd, n, Mx)
     absr = np.abs(rho)
     sign = np.where(rho < 0, -1, 1)
     flat = s == 0
@@ -585,7 +603,7 @@ def _lattice_rule(derivatives, a, b, rho, s, p: int, pairs, kx: int, ky: int, L:
     Kmax = int(Ky.max())
     span = p * kx + Kmax  # lattice -span..span, zero past each pair's own range
     m = np.arange(-span, span + 1)
-    G = np.stack(derivatives(delta[:, None] * m[None, :]))  # (nd, n, 2 span + 1)
+    G = np.stack(derivatives(m2[:, None] + delta[:, None] * m[None, :]))  # (nd, n, 2 span + 1)
     own = np.abs(m)[None, :] <= (p * kx + Ky)[:, None]
     G = np.where(own[None], G, 0.0)
     ll = np.arange(-Kmax, Kmax + 1)
@@ -654,13 +672,16 @@ class SmoothEvaluator:
         self.max_terms = int(max_terms)
         self.omega = feature_frequency(derivatives)
 
-    def __call__(self, a, b, c) -> KernelValues:
+    def __call__(self, a, b, c, m1=None, m2=None) -> KernelValues:
         """The kernels at broadcast ``a, b, c`` with their error estimates.
 
         Parameters
         ----------
         a, b, c : array_like
             Variances and covariance, broadcasting to a shape ``S``; ``c^2 <= a b``.
+        m1, m2 : array_like, optional
+            Means of the two pre-activations (biases), broadcasting with ``a, b, c``:
+            ``K_pq = E[sigma^(p)(m1 + u) sigma^(q)(m2 + w)]``.
 
         Returns
         -------
@@ -671,14 +692,19 @@ class SmoothEvaluator:
         # The products here are small (a few rows): threaded BLAS only adds contention,
         # seconds of it on a shared machine.
         with one_thread():
-            return self._evaluate(a, b, c)
+            return self._evaluate(a, b, c, m1, m2)
 
-    def _evaluate(self, a, b, c) -> KernelValues:
-        a, b, c = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (a, b, c)))
-        shape = a.shape
-        a, b, c = a.ravel(), b.ravel(), c.ravel()
+    def _evaluate(self, a, b, c, m1=None, m2=None) -> KernelValues:
+        means = m1 is not None or m2 is not None
+        m1 = 0.0 if m1 is None else m1
+        m2 = 0.0 if m2 is None else m2
+        arrays = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (a, b, c, m1, m2)))
+        shape = arrays[0].shape
+        a, b, c, m1, m2 = (x.ravel() for x in arrays)
         if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and np.all(np.isfinite(c))):
             raise SymhessError("variances and covariances must be finite")
+        if means and not (np.all(np.isfinite(m1)) and np.all(np.isfinite(m2))):
+            raise SymhessError("means (biases) must be finite")
         if np.any(a < 0) or np.any(b < 0):
             raise SymhessError("variances a, b must be non-negative")
         ab = a * b
@@ -686,7 +712,14 @@ class SmoothEvaluator:
             raise SymhessError("c^2 > a b: (a, b, c) is not a covariance matrix")
         pairs = self.pairs
         npq = len(pairs)
-        units_a, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
+        if means:  # a unit is a distinct (variance, mean)
+            keys = np.stack([np.concatenate([a, b]), np.concatenate([m1, m2])], axis=1)
+            uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+            units_a, units_m = uniq[:, 0].copy(), uniq[:, 1].copy()
+        else:
+            units_a, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
+            units_m = None
+        inv = np.asarray(inv).reshape(-1)
         i, k = inv[: a.size], inv[a.size :]
         rho = np.clip(np.divide(c, np.sqrt(ab), out=np.zeros_like(c), where=ab > 0), -1.0, 1.0)
         diag = (i == k) & (c == a)  # the entries i = k: one variance, perfectly correlated
@@ -697,7 +730,15 @@ class SmoothEvaluator:
         units = None
         while True:
             units = _unit_moments(
-                self.derivatives, units_a, N, pairs, self.tol, self.omega, self.source, units
+                self.derivatives,
+                units_a,
+                N,
+                pairs,
+                self.tol,
+                self.omega,
+                self.source,
+                units,
+                units_m,
             )
             need = _mehler_terms_needed(units, i[off], k[off], rho[off], pairs, target)
             # Double the terms while that is the cheaper way to serve the pairs left to the
@@ -736,7 +777,15 @@ class SmoothEvaluator:
             total=int(hard.size), desc="quadrature 2-D pairs", unit="pair", show=show
         ) as bar:
             if hard.size:
-                L2 = domain(self.derivatives, float(units_a.max()), MIN_TOL, self.source, power=2.0)
+                L2 = domain(
+                    self.derivatives,
+                    float(units_a.max()),
+                    MIN_TOL,
+                    self.source,
+                    power=2.0,
+                    means=units_m,
+                    variances=units_a,
+                )
                 v, e, nodes = _bivariate(
                     self.derivatives,
                     a[hard],
@@ -750,6 +799,8 @@ class SmoothEvaluator:
                     L2,
                     self.source,
                     bar,
+                    m1[hard],
+                    m2[hard],
                 )
                 vals[:, hard], errs[:, hard] = v, e
                 stats["bivariate_nodes_max"] = int(nodes.max())
@@ -825,8 +876,10 @@ class QuadratureKernels(Kernels):
             )
         self.tol = check_tolerance(tol)
         self.max_terms = int(max_terms)
-        self._float = SmoothEvaluator(
-            derivative_evaluator(act.expr, 3), act.source, self.tol, self.max_terms
+        derivatives = derivative_evaluator(act.expr, 3)
+        self._float = SmoothEvaluator(derivatives, act.source, self.tol, self.max_terms)
+        self._float_means = SmoothEvaluator(
+            derivatives, act.source, self.tol, self.max_terms, names=MEAN_NAMES
         )
         self._float_extra = None  # K40 needs the fourth derivative: built when asked for
         origin = f"adaptive quadrature to {self.tol:.0e} of each entry's scale"
@@ -837,6 +890,9 @@ class QuadratureKernels(Kernels):
             systems=SYSTEMS,
             extra=self._extra_values,
             extra_names=EXTRA_NAMES,
+            means=self._mean_values,
+            means_origin=origin + ", the arguments shifted by the biases",
+            means_systems=("float64",),
         )
 
     def __reduce__(self):
@@ -888,6 +944,18 @@ class QuadratureKernels(Kernels):
 
     def _extra_values(self, a, b, c, system):
         return self.evaluate_extra(a, b, c, system).values
+
+    def evaluate_means(self, a, b, c, m1, m2, system: str = "float64") -> KernelValues:
+        """The ten kernels with means (biases) and their error estimates, float64 only (the
+        high-precision routes have no means yet: refused in one line)."""
+        self.check_means(system)
+        return self._float_means(a, b, c, m1, m2)
+
+    def with_means(self, a, b, c, m1, m2, system: str = "float64") -> tuple:
+        return self.evaluate_means(a, b, c, m1, m2, system).values
+
+    def _mean_values(self, a, b, c, m1, m2, system):  # the Kernels interface
+        return self.evaluate_means(a, b, c, m1, m2, system).values
 
     def notes(self) -> list[str]:
         return [

@@ -53,42 +53,64 @@ def check_finite(derivatives, source: str) -> None:
             )
 
 
-def domain(derivatives, a_max: float, tol: float, source: str, power: float = 4.0) -> float:
+def domain(
+    derivatives,
+    a_max: float,
+    tol: float,
+    source: str,
+    power: float = 4.0,
+    means=None,
+    variances=None,
+) -> float:
     """Half-width ``L`` of the ``t`` domain for the largest variance ``a_max``.
 
-    Beyond ``L``, ``|sigma^(p)(sqrt(a) t)| exp(-t^2 / power)`` is below ``1e-3 tol`` of its
-    peak. ``power = 4`` bounds the Hermite integrands (Cramer's inequality
-    ``|He_n(t)| exp(-t^2/4) / sqrt(n!) <= 1.09``), ``power = 2`` the 2-D rule's. The halving
-    test cannot see this truncation: callers pass a ``tol`` at or below the rounding floor,
-    whatever accuracy they aim for.
+    Beyond ``L``, ``|sigma^(p)(m + sqrt(a) t)| exp(-t^2 / power)`` is below ``1e-3 tol`` of
+    its peak, for ``m = 0``, or with ``means`` (biases) and their ``variances`` (one per unit)
+    for the units that reach furthest: the largest variance, the largest ``|m|``, and the
+    largest and smallest ``m / sqrt(a)`` (where sigma's features sit, ``t = -m / sqrt(a)``).
+    ``power = 4`` bounds the Hermite integrands
+    (Cramer's inequality ``|He_n(t)| exp(-t^2/4) / sqrt(n!) <= 1.09``), ``power = 2`` the 2-D
+    rule's. The halving test cannot see this truncation: callers pass a ``tol`` at or below
+    the rounding floor, whatever accuracy they aim for.
     """
+    units = [(float(a_max), 0.0)]
+    if means is not None and np.size(means):
+        m = np.asarray(means, dtype=np.float64).reshape(-1)
+        a = np.asarray(variances, dtype=np.float64).reshape(-1)
+        ratio = m / np.sqrt(np.maximum(a, 1e-300))
+        picks = {int(np.argmax(a)), int(np.argmax(np.abs(m))), int(np.argmax(ratio))}
+        picks.add(int(np.argmin(ratio)))
+        units = [(float(a[j]), float(m[j])) for j in sorted(picks)]
     t = np.linspace(0.0, 80.0, 4001)
-    r = np.sqrt(a_max)
     worst_L = 6.0
     inside = t <= 60
     with np.errstate(all="ignore"):
-        for sign in (1.0, -1.0):
-            for p, v in enumerate(derivatives(sign * r * t)):
-                env = np.abs(v) * np.exp(-(t**2) / power)
-                if not np.all(np.isfinite(env[inside])):
-                    bad = float(t[np.argmax(~np.isfinite(env))])
-                    raise SymhessError(
-                        f"kernels of {source!r} at variance a = {a_max:.3g}: "
-                        f"sigma{chr(39) * p}(sqrt(a) t) overflows float64 at t = {sign * bad:g} "
-                        "where the Gaussian weight still matters; use smaller weights"
-                    )
-                peak = float(np.max(env[inside]))
-                if peak == 0.0:
-                    continue
-                above = np.nonzero(env > 1e-3 * tol * peak)[0]
-                L = float(t[above[-1]]) + 0.5 if above.size else 0.0
-                if L > 60.0:
-                    raise SymhessError(
-                        f"kernels of {source!r} at variance a = {a_max:.3g}: the Gaussian "
-                        "integrand has not decayed at 60 standard deviations (sigma grows too "
-                        "fast for inputs of this variance)"
-                    )
-                worst_L = max(worst_L, L)
+        for a_unit, shift in units:
+            r = np.sqrt(a_unit)
+            for sign in (1.0, -1.0):
+                for p, v in enumerate(derivatives(shift + sign * r * t)):
+                    env = np.abs(v) * np.exp(-(t**2) / power)
+                    if not np.all(np.isfinite(env[inside])):
+                        bad = float(t[np.argmax(~np.isfinite(env))])
+                        raise SymhessError(
+                            f"kernels of {source!r} at variance a = {a_unit:.3g}"
+                            + (f", mean {shift:.3g}" if shift else "")
+                            + f": sigma{chr(39) * p}(m + sqrt(a) t) overflows float64 at "
+                            f"t = {sign * bad:g} where the Gaussian weight still matters; use "
+                            "smaller weights"
+                        )
+                    peak = float(np.max(env[inside]))
+                    if peak == 0.0:
+                        continue
+                    above = np.nonzero(env > 1e-3 * tol * peak)[0]
+                    L = float(t[above[-1]]) + 0.5 if above.size else 0.0
+                    if L > 60.0:
+                        raise SymhessError(
+                            f"kernels of {source!r} at variance a = {a_unit:.3g}: the Gaussian "
+                            "integrand has not decayed at 60 standard deviations (sigma grows "
+                            "too fast for inputs of this variance)"
+                        )
+                    worst_L = max(worst_L, L)
     return worst_L
 
 

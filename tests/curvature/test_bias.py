@@ -13,7 +13,7 @@ import scipy.special
 from symhess.base import systems
 from symhess.curvature import hessian, hessian_trace, operator
 from symhess.errors import SymhessError
-from symhess.kernels import resolve
+from symhess.kernels import quadrature_kernels, resolve
 from tests.bias_oracles import (
     fd_hessian,
     hessian_by_expansion,
@@ -137,6 +137,24 @@ def test_against_finite_differences_of_the_population_loss(spec, tol):
     H = hessian(spec, W, v, b)
     F = fd_hessian(resolve(spec), W, v, b, 1e-4)
     assert np.max(np.abs(F - H)) <= tol * np.max(np.abs(H))
+
+
+def test_smooth_activation_by_quadrature_with_biases():
+    # tanh: against central differences of its population loss (step 1e-3: truncation ~1e-6,
+    # the kernels' 1e-12 over step^2 ~1e-6); erf by quadrature: within the stated error bound
+    # of the closed form, bias blocks included
+    rng = np.random.default_rng(5)
+    d, h = 3, 2
+    W = rng.normal(size=(h, d)) / np.sqrt(d)
+    v = rng.normal(size=h) / np.sqrt(h)
+    b = rng.normal(size=h) * 0.8
+    H, err = hessian("tanh(z)", W, v, b, with_error=True)
+    assert H.shape == (h * d + 2 * h,) * 2 and 0 < err.kernel < 1e-10
+    F = fd_hessian(resolve("tanh(z)"), W, v, b, 1e-3)
+    assert np.max(np.abs(F - H)) <= 1e-4 * np.max(np.abs(H))
+    Hq, eq = hessian(quadrature_kernels("erf(z)"), W, v, b, with_error=True)
+    He = hessian("erf(z)", W, v, b)
+    assert 0 < np.linalg.norm(Hq - He, 2) <= eq.bound
 
 
 @pytest.mark.parametrize(

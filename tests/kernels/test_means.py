@@ -18,7 +18,7 @@ from scipy import integrate
 from scipy.stats import norm
 
 from symhess.errors import SymhessError
-from symhess.kernels import resolve
+from symhess.kernels import quadrature_kernels, resolve
 from symhess.kernels.gauss import owens_t_mpmath
 from symhess.symbolic.means import M1, M2, mean_kernels
 from symhess.symbolic.moments import A, B, C
@@ -281,3 +281,50 @@ def test_kernels_without_means_are_refused_in_one_line():
         plain.with_means(1.0, 1.0, 0.5, 0.1, 0.2)
     with pytest.raises(SymhessError, match="cannot be evaluated in 'fmpq'"):
         k.with_means(1.0, 1.0, 0.5, 0.1, 0.2, system="fmpq")
+
+
+# ----------------------------------------------------------------------------- quadrature
+def test_quadrature_with_means_against_the_erf_closed_form():
+    # the quadrature route of any smooth activation, shifted by the means, on erf
+    q = quadrature_kernels("erf(z)")
+    points = [*POINTS, *DIAGONAL, (1.0, 0.5, 0.2, 9.0, -12.0)]  # and means beyond the window
+    a, b, c, m1, m2 = (np.array(x) for x in zip(*points, strict=True))
+    Kq = q.with_means(a, b, c, m1, m2)
+    Ke = resolve("erf(z)").with_means(a, b, c, m1, m2)
+    for name, x, y in zip(MEAN_NAMES, Kq, Ke, strict=True):
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-13, err_msg=name)
+    r = q.evaluate_means(a, b, c, m1, m2)
+    for name, x, y, e in zip(MEAN_NAMES, r.values, Ke, r.errors, strict=True):
+        assert np.all(np.abs(x - y) <= e), name  # every entry within its own estimate
+    assert r.error_estimate <= q.tol
+    assert "shifted by the biases" in q.means_origin
+    with pytest.raises(SymhessError, match="cannot be evaluated in 'mpmath'"):
+        q.with_means(a, b, c, m1, m2, system="mpmath")
+
+
+def _shifted_brute(derivs, a, b, c, m1, m2, step=0.02, L=12.0):
+    """``E[sigma^(p)(m1 + u) sigma^(q)(m2 + w)]``, ``p, q = 0..3``, by a fixed tensor
+    trapezoid rule in ``(x, y)`` (no adaptivity, no Mehler series, no lattice)."""
+    rho = c / np.sqrt(a * b)
+    s = np.sqrt(1 - rho * rho)
+    x = step * np.arange(-round(L / step), round(L / step) + 1)
+    w = step * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
+    fu = np.array(derivs(m1 + np.sqrt(a) * x))
+    fw = np.array(derivs(m2 + np.sqrt(b) * (rho * x[:, None] + s * x[None, :])))
+    return (fu * w) @ (fw @ w).T
+
+
+def test_quadrature_with_means_of_tanh_against_a_brute_force_rule():
+    def tanh_all(z):
+        t = np.tanh(z)
+        u = 1 - t * t
+        return [t, u, -2 * t * u, u * (6 * t * t - 2)]
+
+    q = quadrature_kernels("tanh(z)")
+    points = [(0.7, 1.1, 0.3, 0.4, -0.6), (2.0, 0.5, -0.9, -1.5, 2.5), (1.0, 1.0, 0.999, 3.0, -0.2)]
+    for a, b, c, m1, m2 in points:
+        r = q.evaluate_means(a, b, c, m1, m2)
+        T = _shifted_brute(tanh_all, a, b, c, m1, m2)
+        for name, x, e in zip(MEAN_NAMES, r.values, r.errors, strict=True):
+            p, qq = ORDERS[name]
+            assert abs(float(x) - T[p, qq]) <= float(e) + 1e-13, (name, a, b, c, m1, m2)
