@@ -9,7 +9,9 @@
 * figure 4 - quadratic activation, ``d = h`` growing: a bulk near zero and one outlier;
 * figure 5 - erf, ``d = h`` growing: a bulk moving to zero and an upper bulk that stays;
 * figure 6 (not in the paper) - ReLU next to erf for growing ``d = h``: random teachers, and
-  the Arjevani-Field teacher ``W = I``, ``v = 1`` with its closed-form spectrum.
+  the Arjevani-Field teacher ``W = I``, ``v = 1`` with its closed-form spectrum;
+* figure 7 (not in the paper) - the rank without and with biases over ``(d, h)``, the paper's
+  "+1" judged in each cell (:mod:`symhess.report.biases`).
 
 Every builder returns a :class:`Figure` (matplotlib figure with its caption drawn under the
 axes, the caption text, and summary lines to print). matplotlib is only imported through
@@ -18,8 +20,7 @@ axes, the caption text, and summary lines to print). matplotlib is only imported
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,26 +33,13 @@ from ..spectra.clustering import clusters
 from ..spectra.linear_law import LinearComparison, compare_linear
 from ..spectra.pooled import EigenvaluePool, pooled_eigenvalues
 from ..teacher import sample_teacher
-from .plot import pyplot
+from .biases import figure7
+from .plot import Figure, add_caption, pyplot
 from .spectra import comparison_lines
 
 THEORY = dict(color="black", lw=1.6)
 MEASURED = dict(color="tab:blue", alpha=0.45)
 SIZE_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
-
-
-@dataclass
-class Figure:
-    """A finished figure: ``fig`` (matplotlib), ``caption`` (drawn under it), ``summary``."""
-
-    fig: object
-    caption: str
-    summary: list[str] = field(default_factory=list)
-
-
-def add_caption(fig, caption: str, width: int = 110) -> None:
-    """Draw ``caption`` under the axes (kept by ``bbox_inches="tight"`` when saving)."""
-    fig.text(0.01, -0.01, textwrap.fill(caption, width), ha="left", va="top", fontsize=9)
 
 
 # ----------------------------------------------------------------------------- spectra
@@ -535,7 +523,7 @@ def figure6(
     return Figure(fig, caption, summary)
 
 
-FIGURES = {2: figure2, 3: figure3, 4: figure4, 5: figure5, 6: figure6}
+FIGURES = {2: figure2, 3: figure3, 4: figure4, 5: figure5, 6: figure6, 7: figure7}
 
 QUICK = {
     2: dict(teachers=20, sizes=((20, 40), (40, 20))),
@@ -543,12 +531,13 @@ QUICK = {
     4: dict(sizes=(4, 6), teachers=(4, 2)),
     5: dict(sizes=(4, 6), teachers=(4, 2)),
     6: dict(sizes=(4, 6), teachers=(4, 2), closed_form_sizes=tuple(range(3, 9)), checked=(4, 6)),
+    7: dict(activations=("z**2", "z + z**2", "erf(z)", "relu(z)"), ds=(1, 2), hs=(1, 2, 3)),
 }
 """Reduced sizes for a quick look (and the tests)."""
 
 
 def build(number: int, quick: bool = False) -> Figure:
-    """Build figure ``number`` (2-6) at the paper-like sizes, or reduced with ``quick``."""
+    """Build figure ``number`` (2-7) at the paper-like sizes, or reduced with ``quick``."""
     if number not in FIGURES:
-        raise SymhessError(f"there is no figure {number}; choose one of 2, 3, 4, 5, 6")
+        raise SymhessError(f"there is no figure {number}; choose one of 2, 3, 4, 5, 6, 7")
     return FIGURES[number](**(QUICK[number] if quick else {}))

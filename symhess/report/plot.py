@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import io
 import os
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SymhessError
 from ..files import atomic_write, refuse_overwrite
+
+
+@dataclass
+class Figure:
+    """A finished figure: ``fig`` (matplotlib), ``caption`` (drawn under it), ``summary``."""
+
+    fig: object
+    caption: str
+    summary: list[str] = field(default_factory=list)
+
+
+def add_caption(fig, caption: str, width: int = 110) -> None:
+    """Draw ``caption`` under the axes (kept by ``bbox_inches="tight"`` when saving)."""
+    fig.text(0.01, -0.01, textwrap.fill(caption, width), ha="left", va="top", fontsize=9)
 
 
 def pyplot():

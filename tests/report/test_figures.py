@@ -113,3 +113,18 @@ def test_bad_input_is_one_line_error(argv, match, capsys):
     assert code == 2
     assert err.startswith("symhess: error:") and match in err
     assert err.count("\n") == 1
+
+
+def test_quick_figure7_tables_and_frames():
+    # the rank without -> with biases; the paper's +1 framed where it holds
+    result = figures.build(7, quick=True)
+    assert result.caption.startswith("Figure 7.")
+    text = "\n".join(result.summary)
+    assert "| `z**2 + z` d\\h | 1 | 2 | 3 |" in text and "| 2 | 3→4= | 5→6= | 5→6= |" in text
+    assert "z**2 + z: the paper's +1 holds in every cell" in text
+    assert "z**2: the paper's +1 holds in h = 1 only" in text
+    panels = [ax for ax in result.fig.axes if ax.get_title()]
+    assert len(panels) == 4 and all(ax.get_xlabel() == "h" for ax in panels)
+    framed = {ax.get_title(): len(ax.patches) for ax in panels}
+    assert framed["z**2 + z (exact)"] == 6 and framed["z**2 (exact)"] == 2
+    figures.pyplot().close(result.fig)
