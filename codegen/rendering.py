@@ -16,7 +16,7 @@ from math import lcm
 import sympy
 
 from symhess.symbolic.moments import A, B, C
-from symhess.symbolic.names import KERNEL_NAMES
+from symhess.symbolic.names import KERNEL_NAMES, MEAN_NAMES
 
 from . import banner
 from .printer import ClosedFormPrinter, KernelPrinter, print_assignment
@@ -36,13 +36,17 @@ class ModuleSpec:
     name : str
         Module name (the file is ``name + ".py"``).
     kind : str
-        ``"family"`` (coefficients ``s`` given at run time) or ``"activation"``.
+        ``"family"`` (coefficients ``s`` given at run time), ``"activation"``, or ``"pair"``
+        (the pair kernels of two polynomials, coefficient lists ``s`` and ``t`` at run time:
+        the kernels with means, :mod:`symhess.symbolic.means`).
     source : str
         The activation as the user wrote it, or the family's description.
     canonical : str
         Spelling-independent form; its hash identifies the module.
     kernels : dict of str to sympy.Expr
-        The six kernels in ``a, b, c`` (and ``s0..sp`` for a family).
+        The six kernels in ``a, b, c`` (and ``s0..sp`` for a family; the ten of
+        :data:`~symhess.symbolic.names.MEAN_NAMES` in ``s0..sp``, ``t0..tp`` for a pair
+        family).
     degree : int or None
         For a family, the degree ``p`` (``p + 1`` coefficients).
     regenerate : str
@@ -107,6 +111,8 @@ def render(spec: ModuleSpec) -> str:
     """The full text of the module for ``spec``."""
     if spec.closed_form:
         return _render_closed_form(spec)
+    if spec.kind == "pair":
+        return _render_pair(spec)
     family = spec.kind == "family"
     params = tuple(f"s{k}" for k in range(spec.degree + 1)) if family else ()
     _check_symbols(spec, params)
@@ -262,7 +268,7 @@ def _module(
         f"CANONICAL = {spec.canonical!r}",
         f"HASH = {spec.hash!r}",
         *fields,
-        f"OUTPUTS = {KERNEL_NAMES!r}",
+        f"OUTPUTS = {MEAN_NAMES if spec.kind == 'pair' else KERNEL_NAMES!r}",
     ]
     if spec.extra_kernels:
         header.append(f"EXTRA_OUTPUTS = {tuple(spec.extra_kernels)!r}")
@@ -343,3 +349,92 @@ def _render_closed_form(spec: ModuleSpec) -> str:
     imports = ["from symhess.elementary import namespace", ""]
     fields = [f"PARAMETERS = {params!r}", f"SYSTEMS = {_CLOSED_FORM_SYSTEMS!r}"]
     return _module(spec, doc, imports, fields, functions)
+
+
+def _power_sum(coef: str, var: str, degree: int) -> str:
+    """``s0 + s1*u + s2*u**2``: a polynomial with symbolic coefficients, as text."""
+    terms = [f"{coef}0", f"{coef}1*{var}"]
+    if degree >= 3:
+        terms.append("...")
+    if degree >= 2:
+        terms.append(f"{coef}{degree}*{var}**{degree}")
+    return " + ".join(terms)
+
+
+def _render_pair(spec: ModuleSpec) -> str:
+    """A pair family: ``kernels(a, b, c, s, t)`` returning the ten pair kernels
+    ``E[S^(p)(u) T^(q)(w)]`` (:data:`~symhess.symbolic.names.MEAN_NAMES`), integer literals
+    only, one integer polynomial divided by one integer per kernel."""
+    p = spec.degree
+    s = tuple(f"s{k}" for k in range(p + 1))
+    t = tuple(f"t{k}" for k in range(p + 1))
+    _check_symbols(spec, s + t)
+    scaled = [_integer_scaled(spec.kernels[name]) for name in MEAN_NAMES]
+    replacements, reduced, ops = _cse([n for n, _ in scaled])
+    printer = KernelPrinter()
+    returned = ", ".join(MEAN_NAMES)
+    lines = [
+        "def kernels(a, b, c, s, t):",
+        f'    """Return ``({returned})`` at ``(a, b, c)``.',
+        "",
+        "    Parameters",
+        "    ----------",
+        "    a, b, c : array_like or number",
+        "        ``Var(u)``, ``Var(w)``, ``Cov(u, w)``; numpy arrays must broadcast together.",
+        f"    s, t : sequences of {p + 1} numbers or arrays",
+        f"        Coefficients ``s0 .. s{p}`` of ``S`` and ``t0 .. t{p}`` of ``T``, lowest degree",
+        "        first, in the number system of ``a, b, c``; arrays broadcast with them (one",
+        "        list per row unit, ``(h, 1)``, and per column unit, ``(1, h)``).",
+        "",
+        "    Returns",
+        "    -------",
+        f"    tuple of {len(MEAN_NAMES)}",
+        "        Every kernel broadcast to the common shape of ``a, b, c``, ``s`` and ``t``.",
+        '    """',
+        "    # Inputs",
+        "    try:",
+        "        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))",
+        "    except ValueError:",
+        "        raise ValueError(",
+        '            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "',
+        '            f"{numpy.shape(b)}, {numpy.shape(c)}"',
+        "        ) from None",
+        f"    if len(s) != {p + 1} or len(t) != {p + 1}:",
+        f'        raise ValueError(f"expected two lists of {p + 1} coefficients, '
+        'got {len(s)} and {len(t)}")',
+        f"    {', '.join(s)}{',' if p == 0 else ''} = s",
+        f"    {', '.join(t)}{',' if p == 0 else ''} = t",
+        "    # Zero and partial kernels must still come out with the full shape.",
+        "    _zero = 0 * (a + b + c) + 0 * (s0 + t0)",
+        "",
+        f"    # Intermediate terms ({len(replacements)})",
+    ]
+    for sym, expr in replacements:
+        lines.append(print_assignment(str(sym), expr, printer))
+    lines.append("")
+    lines.append("    # Outputs")
+    for name, expr in zip(MEAN_NAMES, reduced, strict=True):
+        lines.append(print_assignment(name, expr, printer))
+    lines.append("    return (")
+    for name, (_, q) in zip(MEAN_NAMES, scaled, strict=True):
+        lines.append(f"        (_zero + {name})" + (f" / {q}" if q != 1 else "") + ",")
+    lines.append("    )")
+    function = "\n".join(lines) + "\n"
+    doc = [
+        f'"""Pair kernels of two polynomials of degree {p}: the kernels with means (biases).',
+        "",
+        "K_pq = E[S^(p)(u) T^(q)(w)] with (u, w) ~ N(0, [[a, c], [c, b]]) for",
+        f"S(u) = {_power_sum('s', 'u', p)} and T(w) = {_power_sum('t', 'w', p)}.",
+        "With s and t the Taylor coefficients of sigma at the means m1 and m2",
+        "(t_j(m) = sigma^(j)(m) / j!) they are the kernels with means",
+        "K_pq(a, b, c, m1, m2) = E[sigma^(p)(m1 + u) sigma^(q)(m2 + w)] of a network with",
+        "biases (symhess.kernels.means); with s = t = the coefficients of sigma the first",
+        "six are the bias-free kernels.",
+        "",
+        "Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision and",
+        "exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,",
+        "and each kernel is one integer polynomial divided by one integer.",
+        f"Operations: {ops} (one common-subexpression pass over all ten kernels).",
+        '"""',
+    ]
+    return _module(spec, doc, [], [f"DEGREE = {p!r}"], [function])

@@ -6,6 +6,7 @@ import dataclasses
 
 from symhess.activation import Activation, activation
 from symhess.symbolic import erf as closed_forms
+from symhess.symbolic.means import pair_family_kernels
 from symhess.symbolic.polynomial import (
     coefficient_symbols,
     extra_isserlis_kernels,
@@ -69,6 +70,26 @@ def family_spec(degree: int) -> ModuleSpec:
         degree=degree,
         regenerate=family_command(degree),
         extra_kernels=extra_isserlis_kernels(coefficient_symbols(degree)),
+    )
+
+
+def pair_family_name(degree: int) -> str:
+    return f"poly_pair_deg{degree}"
+
+
+def pair_family_spec(degree: int) -> ModuleSpec:
+    """Pair kernels of two polynomials of degree ``degree`` (coefficient lists ``s``, ``t``):
+    the kernels with means of any polynomial of that degree, fed its Taylor coefficients at
+    the biases (:mod:`symhess.kernels.means`)."""
+    return ModuleSpec(
+        name=pair_family_name(degree),
+        kind="pair",
+        source=f"pair kernels of two polynomials of degree {degree} (coefficient lists s, t at "
+        "run time): the kernels with means",
+        canonical=f"poly-pair-family({degree})",
+        kernels=pair_family_kernels(degree),
+        degree=degree,
+        regenerate=UPDATE_COMMAND,
     )
 
 
@@ -139,6 +160,7 @@ def activation_spec(act: Activation, name: str) -> ModuleSpec:
 def shipped_specs() -> list[ModuleSpec]:
     """Every module that ships in ``generated/``."""
     specs = [family_spec(p) for p in FAMILY_DEGREES]
+    specs += [pair_family_spec(p) for p in FAMILY_DEGREES]
     specs.append(erf_family_spec())
     for name, source in SHIPPED_ACTIVATIONS.items():
         spec = activation_spec(activation(source), name)

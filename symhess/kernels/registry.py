@@ -40,6 +40,7 @@ from .modules import (
     module_systems,
     modules_in,
     search_dirs,
+    shipped_dir,
     shipped_module,
 )
 from .quadrature import resolve_quadrature
@@ -100,16 +101,33 @@ def _extras(module: KernelModule, act: Activation, coefficients=None) -> dict:
 
 
 ERF_MEANS_ORIGIN = "closed form with means, Owen's T (symhess.kernels.erf_means)"
-PAIR_RUNTIME_ORIGIN = "pair kernels of the Taylor coefficients at the biases, run time"
+PAIR_RUNTIME_ORIGIN = (
+    "pair kernels at the Taylor coefficients of sigma at the biases, evaluated at run time "
+    "(symhess.kernels.means; no shipped pair family of this degree)"
+)
 
 
 def _means(act: Activation) -> dict:
     """The keyword arguments of :class:`Kernels` for the kernels with means of ``act``
-    (none if symhess has no kernels with means for it here)."""
+    (none if symhess has no kernels with means for it here).
+
+    Polynomials: the shipped pair family ``poly_pair_deg{p}`` fed the Taylor coefficients of
+    ``sigma`` at the biases, or for other degrees the same pair kernels at run time
+    (:mod:`.means`); ``beta * erf(alpha * z)``: the closed form (:mod:`.erf_means`).
+    """
     if act.is_polynomial:
+        pair = next(
+            (m for m in modules_in(shipped_dir()) if m.path.stem == f"poly_pair_deg{act.degree}"),
+            None,
+        )
+        if pair is None:
+            return {
+                "means": polynomial_means(act.coefficients),
+                "means_origin": PAIR_RUNTIME_ORIGIN,
+            }
         return {
-            "means": polynomial_means(act.coefficients),
-            "means_origin": PAIR_RUNTIME_ORIGIN,
+            "means": polynomial_means(act.coefficients, pair.load().kernels),
+            "means_origin": f"{pair.path} at the Taylor coefficients of sigma at the biases",
         }
     found = match_erf(act)
     if found is not None:

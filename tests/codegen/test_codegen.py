@@ -330,3 +330,68 @@ def test_extra_kernels_leave_the_six_kernels_code_unchanged(source):
     six = with_extra.split("def kernels")[1].split("def extra_kernels")[0]
     assert six.rstrip() == without.split("def kernels")[1].rstrip()
     assert "EXTRA_OUTPUTS = ('K40',)" in with_extra and "EXTRA_OUTPUTS" not in without
+
+
+# ----------------------------------------------------------------------------- pair families
+def _pair(p):
+    return importlib.import_module(f"symhess.generated.poly_pair_deg{p}")
+
+
+@pytest.mark.parametrize("p", FAMILY_DEGREES)
+def test_pair_family_exact_and_equal_to_the_run_time_pair_kernels(p):
+    # generated from the symbolic pair kernels (Isserlis); the run-time route sums the same
+    # kernels over a moment table from Stein's recursion: both exact, so equal as rationals
+    from symhess.kernels.means import pair_kernels
+    from symhess.symbolic.means import pair_coefficient_symbols, pair_family_kernels
+    from symhess.symbolic.names import MEAN_NAMES
+
+    rng = np.random.default_rng(200 + p)
+
+    def fractions(n):
+        return [
+            Fraction(int(x), int(y))
+            for x, y in zip(rng.integers(-9, 10, n), rng.integers(1, 7, n), strict=True)
+        ]
+
+    s, t = fractions(p + 1), fractions(p + 1)
+    a, b, c = Fraction(7, 5), Fraction(3, 4), Fraction(-2, 9)
+    got = _pair(p).kernels(a, b, c, s, t)
+    assert all(isinstance(g, Fraction) for g in got)
+    assert list(got) == list(pair_kernels(a, b, c, s, t))
+    if p <= 3:
+        ss, ts = pair_coefficient_symbols(p)
+        K = pair_family_kernels(p)
+        subs = {A: a, B: b, C: c} | dict(zip(ss, s, strict=True)) | dict(zip(ts, t, strict=True))
+        for name, g in zip(MEAN_NAMES, got, strict=True):
+            assert sympy.Rational(g.numerator, g.denominator) == K[name].subs(subs), name
+    q = lambda x: flint.fmpq(x.numerator, x.denominator)  # noqa: E731
+    got_q = _pair(p).kernels(q(a), q(b), q(c), [q(x) for x in s], [q(x) for x in t])
+    assert [Fraction(int(g.p), int(g.q)) for g in got_q] == list(got)
+    with mpmath.workdps(60):
+        m = lambda x: mpmath.mpf(x.numerator) / x.denominator  # noqa: E731
+        got_m = _pair(p).kernels(m(a), m(b), m(c), [m(x) for x in s], [m(x) for x in t])
+        for g, e in zip(got_m, got, strict=True):
+            assert abs(g - m(e)) <= mpmath.mpf(10) ** -55 * max(1, abs(g))
+
+
+@pytest.mark.parametrize("p", [1, 2, 8])
+def test_pair_family_broadcasts_and_checks_its_inputs(p):
+    mod = _pair(p)
+    h = 4
+    a = np.arange(1.0, h + 1)[:, None]
+    c = np.full((h, h), 0.3)
+    s = [np.arange(1.0, h + 1)[:, None]] * (p + 1)  # one list per row unit
+    t = [np.arange(1.0, h + 1)[None, :]] * (p + 1)  # one per column unit
+    assert all(np.shape(o) == (h, h) for o in mod.kernels(a, a.T, c, s, t))
+    assert all(
+        np.shape(o) == () for o in mod.kernels(1.0, 2.0, 0.5, [1.0] * (p + 1), [1.0] * (p + 1))
+    )
+    with pytest.raises(ValueError, match="two lists"):
+        mod.kernels(1.0, 1.0, 0.5, [1.0] * p, [1.0] * (p + 1))
+    tree = ast.parse((GENERATED / f"poly_pair_deg{p}.py").read_text())
+    assert _float_literals(tree) == []
+
+
+def test_pair_family_names_are_reserved(tmp_path):
+    with pytest.raises(SymhessError, match="reserved"):
+        write_activation_module(activation("z**2"), "poly_pair_deg2", tmp_path)
