@@ -2,7 +2,7 @@
 # Source: pair kernels of two polynomials of degree 1 (coefficient lists s, t at run time): the kernels with means
 # Canonical: poly-pair-family(1)
 # Hash: 34ee16cbf95373fb
-# Body-SHA256: c1bdd4276a0e6401
+# Body-SHA256: d8ce69c9cdfeffb3
 # Regenerate: python -m symhess.codegen --update
 """Pair kernels of two polynomials of degree 1: the kernels with means (biases).
 
@@ -15,9 +15,9 @@ biases (symhess.kernels.means); with s = t = the coefficients of sigma the first
 six are the bias-free kernels.
 
 Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision and
-exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
-and each kernel is one integer polynomial divided by one integer.
-Operations: 6 (one common-subexpression pass over all ten kernels).
+exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below.
+Operations: 12 (the moments E[u^r w^k] by Stein's recursion, then each kernel as a
+sum over them).
 """
 
 import numpy
@@ -63,29 +63,30 @@ def kernels(a, b, c, s, t):
     # Zero and partial kernels must still come out with the full shape.
     _zero = 0 * (a + b + c) + 0 * (s0 + t0)
 
-    # Intermediate terms (1)
-    _t0 = s1*t1
+    # Moments E[u^r w^k] by Stein's recursion (2)
+    _m0_0 = 1
+    _m1_1 = _m0_0*c
 
     # Outputs
-    K00 = _t0*c + s0*t0
-    K11 = _t0
+    K00 = _m0_0*s0*t0 + _m1_1*s1*t1
+    K11 = _m0_0*s1*t1
     K20 = 0
     K22 = 0
     K31 = 0
     K13 = 0
-    K10 = s1*t0
-    K01 = s0*t1
+    K10 = _m0_0*s1*t0
+    K01 = _m0_0*s0*t1
     K21 = 0
     K12 = 0
     return (
-        (_zero + K00),
-        (_zero + K11),
-        (_zero + K20),
-        (_zero + K22),
-        (_zero + K31),
-        (_zero + K13),
-        (_zero + K10),
-        (_zero + K01),
-        (_zero + K21),
-        (_zero + K12),
+        _zero + K00,
+        _zero + K11,
+        _zero + K20,
+        _zero + K22,
+        _zero + K31,
+        _zero + K13,
+        _zero + K10,
+        _zero + K01,
+        _zero + K21,
+        _zero + K12,
     )

@@ -2,7 +2,7 @@
 # Source: pair kernels of two polynomials of degree 2 (coefficient lists s, t at run time): the kernels with means
 # Canonical: poly-pair-family(2)
 # Hash: 77f7402bd168c5c4
-# Body-SHA256: 6784c11ea0bceb1d
+# Body-SHA256: 3979587bd5d62cf3
 # Regenerate: python -m symhess.codegen --update
 """Pair kernels of two polynomials of degree 2: the kernels with means (biases).
 
@@ -15,9 +15,9 @@ biases (symhess.kernels.means); with s = t = the coefficients of sigma the first
 six are the bias-free kernels.
 
 Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision and
-exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
-and each kernel is one integer polynomial divided by one integer.
-Operations: 38 (one common-subexpression pass over all ten kernels).
+exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below.
+Operations: 61 (the moments E[u^r w^k] by Stein's recursion, then each kernel as a
+sum over them).
 """
 
 import numpy
@@ -63,37 +63,33 @@ def kernels(a, b, c, s, t):
     # Zero and partial kernels must still come out with the full shape.
     _zero = 0 * (a + b + c) + 0 * (s0 + t0)
 
-    # Intermediate terms (9)
-    _t0 = s2*t0
-    _t1 = b*t2
-    _t2 = s1*t1
-    _t3 = _t1*s2
-    _t4 = s2*t2
-    _t5 = 4*_t4
-    _t6 = s2*t1
-    _t7 = 2*_t6
-    _t8 = 2*s1*t2
+    # Moments E[u^r w^k] by Stein's recursion (5)
+    _m0_0 = 1
+    _m0_2 = _m0_0*b
+    _m1_1 = _m0_0*c
+    _m2_0 = _m0_0*a
+    _m2_2 = _m0_2*a + 2*_m1_1*c
 
     # Outputs
-    K00 = _t0*a + _t1*s0 + _t2*c + _t3*a + 2*_t4*c**2 + s0*t0
-    K11 = _t2 + _t5*c
-    K20 = 2*_t0 + 2*_t3
-    K22 = _t5
+    K00 = _m0_0*s0*t0 + _m0_2*s0*t2 + _m1_1*s1*t1 + _m2_0*s2*t0 + _m2_2*s2*t2
+    K11 = _m0_0*s1*t1 + 4*_m1_1*s2*t2
+    K20 = 2*_m0_0*s2*t0 + 2*_m0_2*s2*t2
+    K22 = 4*_m0_0*s2*t2
     K31 = 0
     K13 = 0
-    K10 = _t1*s1 + _t7*c + s1*t0
-    K01 = _t6*a + _t8*c + s0*t1
-    K21 = _t7
-    K12 = _t8
+    K10 = _m0_0*s1*t0 + _m0_2*s1*t2 + 2*_m1_1*s2*t1
+    K01 = _m0_0*s0*t1 + 2*_m1_1*s1*t2 + _m2_0*s2*t1
+    K21 = 2*_m0_0*s2*t1
+    K12 = 2*_m0_0*s1*t2
     return (
-        (_zero + K00),
-        (_zero + K11),
-        (_zero + K20),
-        (_zero + K22),
-        (_zero + K31),
-        (_zero + K13),
-        (_zero + K10),
-        (_zero + K01),
-        (_zero + K21),
-        (_zero + K12),
+        _zero + K00,
+        _zero + K11,
+        _zero + K20,
+        _zero + K22,
+        _zero + K31,
+        _zero + K13,
+        _zero + K10,
+        _zero + K01,
+        _zero + K21,
+        _zero + K12,
     )

@@ -2,7 +2,7 @@
 # Source: pair kernels of two polynomials of degree 3 (coefficient lists s, t at run time): the kernels with means
 # Canonical: poly-pair-family(3)
 # Hash: 5f31801272b3a926
-# Body-SHA256: 7ed67aa5a69b8777
+# Body-SHA256: 371bc2acbdd1771d
 # Regenerate: python -m symhess.codegen --update
 """Pair kernels of two polynomials of degree 3: the kernels with means (biases).
 
@@ -15,9 +15,9 @@ biases (symhess.kernels.means); with s = t = the coefficients of sigma the first
 six are the bias-free kernels.
 
 Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision and
-exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
-and each kernel is one integer polynomial divided by one integer.
-Operations: 109 (one common-subexpression pass over all ten kernels).
+exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below.
+Operations: 159 (the moments E[u^r w^k] by Stein's recursion, then each kernel as a
+sum over them).
 """
 
 import numpy
@@ -63,69 +63,59 @@ def kernels(a, b, c, s, t):
     # Zero and partial kernels must still come out with the full shape.
     _zero = 0 * (a + b + c) + 0 * (s0 + t0)
 
-    # Intermediate terms (30)
-    _t0 = s2*t0
-    _t1 = b*t2
-    _t2 = s1*t1
-    _t3 = _t1*s2
-    _t4 = a*s3
-    _t5 = 3*_t4
-    _t6 = _t5*t1
-    _t7 = s1*t3
-    _t8 = 3*b
-    _t9 = _t7*_t8
-    _t10 = c**2
-    _t11 = s2*t2
-    _t12 = 6*s3
-    _t13 = _t4*t3
-    _t14 = 9*_t13*b
-    _t15 = 4*_t11
-    _t16 = s3*t3
-    _t17 = 18*_t16
-    _t18 = _t12*t1
-    _t19 = _t17*b
-    _t20 = s2*t1
-    _t21 = 2*_t20
-    _t22 = s2*t3
-    _t23 = 6*_t22
-    _t24 = _t23*b
-    _t25 = _t12*t2
-    _t26 = _t8*t3
-    _t27 = 2*s1*t2
-    _t28 = _t25*a
-    _t29 = 12*c
+    # Moments E[u^r w^k] by Stein's recursion (8)
+    _m0_0 = 1
+    _m0_2 = _m0_0*b
+    _m1_1 = _m0_0*c
+    _m1_3 = 3*_m0_2*c
+    _m2_0 = _m0_0*a
+    _m2_2 = _m0_2*a + 2*_m1_1*c
+    _m3_1 = 2*_m1_1*a + _m2_0*c
+    _m3_3 = 2*_m1_3*a + 3*_m2_2*c
 
     # Outputs
     K00 = (
-        _t0*a
-        + _t1*s0
-        + 2*_t10*_t11
-        + _t12*c**3*t3
-        + _t14*c
-        + _t2*c
-        + _t3*a
-        + _t6*c
-        + _t9*c
-        + s0*t0
+        _m0_0*s0*t0
+        + _m0_2*s0*t2
+        + _m1_1*s1*t1
+        + _m1_3*s1*t3
+        + _m2_0*s2*t0
+        + _m2_2*s2*t2
+        + _m3_1*s3*t1
+        + _m3_3*s3*t3
     )
-    K11 = _t10*_t17 + _t14 + _t15*c + _t2 + _t6 + _t9
-    K20 = 2*_t0 + _t18*c + _t19*c + 2*_t3
-    K22 = _t15 + 36*_t16*c
-    K31 = _t18 + _t19
-    K13 = 18*_t13 + 6*_t7
-    K10 = _t1*_t5 + _t1*s1 + _t10*_t25 + _t21*c + _t24*c + _t5*t0 + s1*t0
-    K01 = _t10*_t23 + _t20*a + _t26*a*s2 + _t26*s0 + _t27*c + _t28*c + s0*t1
-    K21 = _t21 + _t24 + _t29*s3*t2
-    K12 = _t22*_t29 + _t27 + _t28
+    K11 = _m0_0*s1*t1 + 3*_m0_2*s1*t3 + 4*_m1_1*s2*t2 + 3*_m2_0*s3*t1 + 9*_m2_2*s3*t3
+    K20 = 2*_m0_0*s2*t0 + 2*_m0_2*s2*t2 + 6*_m1_1*s3*t1 + 6*_m1_3*s3*t3
+    K22 = 4*_m0_0*s2*t2 + 36*_m1_1*s3*t3
+    K31 = 6*_m0_0*s3*t1 + 18*_m0_2*s3*t3
+    K13 = 6*_m0_0*s1*t3 + 18*_m2_0*s3*t3
+    K10 = (
+        _m0_0*s1*t0
+        + _m0_2*s1*t2
+        + 2*_m1_1*s2*t1
+        + 2*_m1_3*s2*t3
+        + 3*_m2_0*s3*t0
+        + 3*_m2_2*s3*t2
+    )
+    K01 = (
+        _m0_0*s0*t1
+        + 3*_m0_2*s0*t3
+        + 2*_m1_1*s1*t2
+        + _m2_0*s2*t1
+        + 3*_m2_2*s2*t3
+        + 2*_m3_1*s3*t2
+    )
+    K21 = 2*_m0_0*s2*t1 + 6*_m0_2*s2*t3 + 12*_m1_1*s3*t2
+    K12 = 2*_m0_0*s1*t2 + 12*_m1_1*s2*t3 + 6*_m2_0*s3*t2
     return (
-        (_zero + K00),
-        (_zero + K11),
-        (_zero + K20),
-        (_zero + K22),
-        (_zero + K31),
-        (_zero + K13),
-        (_zero + K10),
-        (_zero + K01),
-        (_zero + K21),
-        (_zero + K12),
+        _zero + K00,
+        _zero + K11,
+        _zero + K20,
+        _zero + K22,
+        _zero + K31,
+        _zero + K13,
+        _zero + K10,
+        _zero + K01,
+        _zero + K21,
+        _zero + K12,
     )

@@ -2,7 +2,7 @@
 # Source: pair kernels of two polynomials of degree 4 (coefficient lists s, t at run time): the kernels with means
 # Canonical: poly-pair-family(4)
 # Hash: 06c8eb4103023e73
-# Body-SHA256: d2c94a2d9b6e308a
+# Body-SHA256: bd107b63ff3d42e1
 # Regenerate: python -m symhess.codegen --update
 """Pair kernels of two polynomials of degree 4: the kernels with means (biases).
 
@@ -15,9 +15,9 @@ biases (symhess.kernels.means); with s = t = the coefficients of sigma the first
 six are the bias-free kernels.
 
 Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision and
-exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
-and each kernel is one integer polynomial divided by one integer.
-Operations: 252 (one common-subexpression pass over all ten kernels).
+exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below.
+Operations: 302 (the moments E[u^r w^k] by Stein's recursion, then each kernel as a
+sum over them).
 """
 
 import numpy
@@ -63,155 +63,109 @@ def kernels(a, b, c, s, t):
     # Zero and partial kernels must still come out with the full shape.
     _zero = 0 * (a + b + c) + 0 * (s0 + t0)
 
-    # Intermediate terms (68)
-    _t0 = s2*t0
-    _t1 = b*t2
-    _t2 = s1*t1
-    _t3 = _t1*s2
-    _t4 = a*s3
-    _t5 = 3*_t4
-    _t6 = _t5*t1
-    _t7 = s1*t3
-    _t8 = 3*b
-    _t9 = _t7*_t8
-    _t10 = s4*t0
-    _t11 = a**2
-    _t12 = 3*_t11
-    _t13 = b**2*t4
-    _t14 = 3*s0
-    _t15 = c**2
-    _t16 = s2*t2
-    _t17 = 6*s3
-    _t18 = c**3
-    _t19 = _t18*t3
-    _t20 = s4*t4
-    _t21 = _t4*t3
-    _t22 = 9*_t21*b
-    _t23 = 3*_t13
-    _t24 = 12*a
-    _t25 = s4*t2
-    _t26 = _t1*s4
-    _t27 = s2*t4
-    _t28 = _t27*b
-    _t29 = _t15*_t20
-    _t30 = _t13*s4
-    _t31 = 9*_t11
-    _t32 = 4*_t16
-    _t33 = 24*_t25
-    _t34 = _t33*a
-    _t35 = 24*_t28
-    _t36 = s3*t3
-    _t37 = 18*_t36
-    _t38 = 144*b
-    _t39 = _t20*a
-    _t40 = _t38*_t39
-    _t41 = _t17*t1
-    _t42 = _t37*b
-    _t43 = 6*s2
-    _t44 = 36*a
-    _t45 = 36*c
-    _t46 = 48*c
-    _t47 = 288*c
-    _t48 = s2*t1
-    _t49 = 2*_t48
-    _t50 = s4*t1
-    _t51 = _t24*_t50
-    _t52 = b*t3
-    _t53 = _t43*_t52
-    _t54 = _t17*t2
-    _t55 = _t52*s4
-    _t56 = s3*t4
-    _t57 = _t15*_t56
-    _t58 = 2*s1*t2
-    _t59 = s2*t3
-    _t60 = _t54*a
-    _t61 = 12*c
-    _t62 = b*t4
-    _t63 = _t62*s1
-    _t64 = _t15*t3
-    _t65 = _t4*_t62
-    _t66 = _t64*s4
-    _t67 = 72*c
+    # Moments E[u^r w^k] by Stein's recursion (13)
+    _m0_0 = 1
+    _m0_2 = _m0_0*b
+    _m0_4 = 3*_m0_2*b
+    _m1_1 = _m0_0*c
+    _m1_3 = 3*_m0_2*c
+    _m2_0 = _m0_0*a
+    _m2_2 = _m0_2*a + 2*_m1_1*c
+    _m2_4 = _m0_4*a + 4*_m1_3*c
+    _m3_1 = 2*_m1_1*a + _m2_0*c
+    _m3_3 = 2*_m1_3*a + 3*_m2_2*c
+    _m4_0 = 3*_m2_0*a
+    _m4_2 = 3*_m2_2*a + 2*_m3_1*c
+    _m4_4 = 3*_m2_4*a + 4*_m3_3*c
 
     # Outputs
     K00 = (
-        _t0*a
-        + _t1*s0
-        + _t10*_t12
-        + _t12*_t26
-        + _t13*_t14
-        + 2*_t15*_t16
-        + _t15*_t24*_t25
-        + 12*_t15*_t28
-        + _t17*_t19
-        + _t2*c
-        + 24*_t20*c**4
-        + _t22*c
-        + _t23*a*s2
-        + 72*_t29*a*b
-        + _t3*a
-        + _t30*_t31
-        + _t6*c
-        + _t9*c
-        + s0*t0
+        _m0_0*s0*t0
+        + _m0_2*s0*t2
+        + _m0_4*s0*t4
+        + _m1_1*s1*t1
+        + _m1_3*s1*t3
+        + _m2_0*s2*t0
+        + _m2_2*s2*t2
+        + _m2_4*s2*t4
+        + _m3_1*s3*t1
+        + _m3_3*s3*t3
+        + _m4_0*s4*t0
+        + _m4_2*s4*t2
+        + _m4_4*s4*t4
     )
-    K11 = _t15*_t37 + 96*_t18*_t20 + _t2 + _t22 + _t32*c + _t34*c + _t35*c + _t40*c + _t6 + _t9
+    K11 = (
+        _m0_0*s1*t1
+        + 3*_m0_2*s1*t3
+        + 4*_m1_1*s2*t2
+        + 8*_m1_3*s2*t4
+        + 3*_m2_0*s3*t1
+        + 9*_m2_2*s3*t3
+        + 8*_m3_1*s4*t2
+        + 16*_m3_3*s4*t4
+    )
     K20 = (
-        2*_t0
-        + _t10*_t24
-        + _t13*_t43
-        + _t15*_t33
-        + _t24*_t26
-        + _t29*_t38
-        + 2*_t3
-        + _t30*_t44
-        + _t41*c
-        + _t42*c
+        2*_m0_0*s2*t0
+        + 2*_m0_2*s2*t2
+        + 2*_m0_4*s2*t4
+        + 6*_m1_1*s3*t1
+        + 6*_m1_3*s3*t3
+        + 12*_m2_0*s4*t0
+        + 12*_m2_2*s4*t2
+        + 12*_m2_4*s4*t4
     )
-    K22 = 288*_t29 + _t32 + _t34 + _t35 + _t36*_t45 + _t40
-    K31 = _t20*_t47*b + _t25*_t46 + _t41 + _t42
-    K13 = 18*_t21 + _t27*_t46 + _t39*_t47 + 6*_t7
+    K22 = 4*_m0_0*s2*t2 + 24*_m0_2*s2*t4 + 36*_m1_1*s3*t3 + 24*_m2_0*s4*t2 + 144*_m2_2*s4*t4
+    K31 = 6*_m0_0*s3*t1 + 18*_m0_2*s3*t3 + 48*_m1_1*s4*t2 + 96*_m1_3*s4*t4
+    K13 = 6*_m0_0*s1*t3 + 48*_m1_1*s2*t4 + 18*_m2_0*s3*t3 + 96*_m3_1*s4*t4
     K10 = (
-        _t1*_t5
-        + _t1*s1
-        + 9*_t13*_t4
-        + _t15*_t54
-        + 24*_t19*s4
-        + _t23*s1
-        + _t45*_t55*a
-        + _t49*c
-        + _t5*t0
-        + _t51*c
-        + _t53*c
-        + 36*_t57*b
-        + s1*t0
+        _m0_0*s1*t0
+        + _m0_2*s1*t2
+        + _m0_4*s1*t4
+        + 2*_m1_1*s2*t1
+        + 2*_m1_3*s2*t3
+        + 3*_m2_0*s3*t0
+        + 3*_m2_2*s3*t2
+        + 3*_m2_4*s3*t4
+        + 4*_m3_1*s4*t1
+        + 4*_m3_3*s4*t3
     )
     K01 = (
-        _t12*_t50
-        + _t14*_t52
-        + 24*_t18*_t56
-        + _t31*_t55
-        + _t43*_t64
-        + _t44*_t66
-        + _t45*_t65
-        + _t48*a
-        + _t58*c
-        + _t59*_t8*a
-        + _t60*c
-        + _t61*_t63
-        + s0*t1
+        _m0_0*s0*t1
+        + 3*_m0_2*s0*t3
+        + 2*_m1_1*s1*t2
+        + 4*_m1_3*s1*t4
+        + _m2_0*s2*t1
+        + 3*_m2_2*s2*t3
+        + 2*_m3_1*s3*t2
+        + 4*_m3_3*s3*t4
+        + _m4_0*s4*t1
+        + 3*_m4_2*s4*t3
     )
-    K21 = _t44*_t55 + _t49 + _t51 + _t53 + _t56*_t67*b + _t61*s3*t2 + 72*_t66
-    K12 = 72*_t57 + _t58 + _t59*_t61 + _t60 + 12*_t63 + 36*_t65 + _t67*a*s4*t3
+    K21 = (
+        2*_m0_0*s2*t1
+        + 6*_m0_2*s2*t3
+        + 12*_m1_1*s3*t2
+        + 24*_m1_3*s3*t4
+        + 12*_m2_0*s4*t1
+        + 36*_m2_2*s4*t3
+    )
+    K12 = (
+        2*_m0_0*s1*t2
+        + 12*_m0_2*s1*t4
+        + 12*_m1_1*s2*t3
+        + 6*_m2_0*s3*t2
+        + 36*_m2_2*s3*t4
+        + 24*_m3_1*s4*t3
+    )
     return (
-        (_zero + K00),
-        (_zero + K11),
-        (_zero + K20),
-        (_zero + K22),
-        (_zero + K31),
-        (_zero + K13),
-        (_zero + K10),
-        (_zero + K01),
-        (_zero + K21),
-        (_zero + K12),
+        _zero + K00,
+        _zero + K11,
+        _zero + K20,
+        _zero + K22,
+        _zero + K31,
+        _zero + K13,
+        _zero + K10,
+        _zero + K01,
+        _zero + K21,
+        _zero + K12,
     )

@@ -2,7 +2,7 @@
 # Source: pair kernels of two polynomials of degree 5 (coefficient lists s, t at run time): the kernels with means
 # Canonical: poly-pair-family(5)
 # Hash: a962e5bd76334407
-# Body-SHA256: 3dd62ff751f87ada
+# Body-SHA256: 299234e9fc5d6177
 # Regenerate: python -m symhess.codegen --update
 """Pair kernels of two polynomials of degree 5: the kernels with means (biases).
 
@@ -15,9 +15,9 @@ biases (symhess.kernels.means); with s = t = the coefficients of sigma the first
 six are the bias-free kernels.
 
 Evaluates in float64 (numpy arrays, broadcast), mpmath numbers at any precision and
-exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below,
-and each kernel is one integer polynomial divided by one integer.
-Operations: 460 (one common-subexpression pass over all ten kernels).
+exact rationals (fractions.Fraction, flint.fmpq): only integer literals appear below.
+Operations: 490 (the moments E[u^r w^k] by Stein's recursion, then each kernel as a
+sum over them).
 """
 
 import numpy
@@ -63,320 +63,173 @@ def kernels(a, b, c, s, t):
     # Zero and partial kernels must still come out with the full shape.
     _zero = 0 * (a + b + c) + 0 * (s0 + t0)
 
-    # Intermediate terms (119)
-    _t0 = s2*t0
-    _t1 = b*t2
-    _t2 = s1*t1
-    _t3 = _t1*s2
-    _t4 = a*t1
-    _t5 = 3*s3
-    _t6 = _t4*_t5
-    _t7 = s1*t3
-    _t8 = 3*b
-    _t9 = _t7*_t8
-    _t10 = s4*t0
-    _t11 = a**2
-    _t12 = 3*_t11
-    _t13 = b**2
-    _t14 = _t13*t4
-    _t15 = 3*s0
-    _t16 = c**2
-    _t17 = s2*t2
-    _t18 = 6*s3
-    _t19 = c**3
-    _t20 = _t19*t3
-    _t21 = c**4
-    _t22 = s4*t4
-    _t23 = s5*t5
-    _t24 = s3*t3
-    _t25 = _t24*c
-    _t26 = a*b
-    _t27 = 9*_t26
-    _t28 = 3*_t14
-    _t29 = a*s2
-    _t30 = 12*a
-    _t31 = s4*t2
-    _t32 = 60*s5
-    _t33 = _t32*a
-    _t34 = _t12*s4
-    _t35 = _t11*s5
-    _t36 = 15*_t35
-    _t37 = _t36*t1
-    _t38 = s2*t4
-    _t39 = _t38*b
-    _t40 = 60*t5
-    _t41 = _t40*b
-    _t42 = _t13*t5
-    _t43 = 15*_t42
-    _t44 = _t43*s1
-    _t45 = _t16*_t22
-    _t46 = 600*_t23
-    _t47 = _t42*s3
-    _t48 = 45*_t47*a
-    _t49 = _t35*t3
-    _t50 = 45*_t49*b
-    _t51 = _t14*s4
-    _t52 = 9*_t11
-    _t53 = _t13*_t23
-    _t54 = 225*_t11*_t53
-    _t55 = 4*_t17
-    _t56 = 24*_t31
-    _t57 = _t56*a
-    _t58 = 24*_t39
-    _t59 = 18*_t24
-    _t60 = 144*_t22*_t26
-    _t61 = 180*_t16
-    _t62 = s5*t3
-    _t63 = _t62*a
-    _t64 = s3*t5
-    _t65 = _t64*b
-    _t66 = _t23*_t26
-    _t67 = _t18*t1
-    _t68 = _t32*_t4
-    _t69 = _t59*b
-    _t70 = 6*s2
-    _t71 = 120*s5
-    _t72 = 180*_t26
-    _t73 = _t62*_t72
-    _t74 = 36*a
-    _t75 = _t19*_t23
-    _t76 = 90*_t47
-    _t77 = 900*_t53*a
-    _t78 = 360*c
-    _t79 = 48*c
-    _t80 = b*c
-    _t81 = 288*_t22
-    _t82 = 360*_t16
-    _t83 = _t23*b
-    _t84 = 3600*_t16
-    _t85 = b*s1
-    _t86 = a*c
-    _t87 = _t5*a
-    _t88 = s2*t1
-    _t89 = 2*_t88
-    _t90 = 12*_t4*s4
-    _t91 = b*t3
-    _t92 = _t70*_t91
-    _t93 = _t18*t2
-    _t94 = _t91*s4
-    _t95 = _t74*_t94
-    _t96 = s3*t4
-    _t97 = _t16*_t96
-    _t98 = s4*t5
-    _t99 = _t19*_t98
-    _t100 = 30*_t42*s2
-    _t101 = s5*t4
-    _t102 = _t26*_t82
-    _t103 = _t42*s4
-    _t104 = 180*_t103
-    _t105 = 2*s1*t2
-    _t106 = s2*t3
-    _t107 = _t93*a
-    _t108 = 12*c
-    _t109 = _t85*t4
-    _t110 = _t16*t3
-    _t111 = _t19*t4
-    _t112 = 36*_t26*_t96
-    _t113 = _t110*s4
-    _t114 = _t111*s5
-    _t115 = 30*_t35*t2
-    _t116 = 180*_t35*t4
-    _t117 = 720*_t26*c
-    _t118 = 720*_t16
+    # Moments E[u^r w^k] by Stein's recursion (18)
+    _m0_0 = 1
+    _m0_2 = _m0_0*b
+    _m0_4 = 3*_m0_2*b
+    _m1_1 = _m0_0*c
+    _m1_3 = 3*_m0_2*c
+    _m1_5 = 5*_m0_4*c
+    _m2_0 = _m0_0*a
+    _m2_2 = _m0_2*a + 2*_m1_1*c
+    _m2_4 = _m0_4*a + 4*_m1_3*c
+    _m3_1 = 2*_m1_1*a + _m2_0*c
+    _m3_3 = 2*_m1_3*a + 3*_m2_2*c
+    _m3_5 = 2*_m1_5*a + 5*_m2_4*c
+    _m4_0 = 3*_m2_0*a
+    _m4_2 = 3*_m2_2*a + 2*_m3_1*c
+    _m4_4 = 3*_m2_4*a + 4*_m3_3*c
+    _m5_1 = 4*_m3_1*a + _m4_0*c
+    _m5_3 = 4*_m3_3*a + 3*_m4_2*c
+    _m5_5 = 4*_m3_5*a + 5*_m4_4*c
 
     # Outputs
     K00 = (
-        _t0*a
-        + _t1*_t34
-        + _t1*s0
-        + _t10*_t12
-        + _t14*_t15
-        + 2*_t16*_t17
-        + _t16*_t30*_t31
-        + 12*_t16*_t39
-        + _t18*_t20
-        + _t19*_t26*_t46
-        + _t19*_t41*s3
-        + _t2*c
-        + _t20*_t33
-        + 24*_t21*_t22
-        + 120*_t23*c**5
-        + _t25*_t27
-        + 72*_t26*_t45
-        + _t28*_t29
-        + _t3*a
-        + _t37*c
-        + _t44*c
-        + _t48*c
-        + _t50*c
-        + _t51*_t52
-        + _t54*c
-        + _t6*c
-        + _t9*c
-        + s0*t0
+        _m0_0*s0*t0
+        + _m0_2*s0*t2
+        + _m0_4*s0*t4
+        + _m1_1*s1*t1
+        + _m1_3*s1*t3
+        + _m1_5*s1*t5
+        + _m2_0*s2*t0
+        + _m2_2*s2*t2
+        + _m2_4*s2*t4
+        + _m3_1*s3*t1
+        + _m3_3*s3*t3
+        + _m3_5*s3*t5
+        + _m4_0*s4*t0
+        + _m4_2*s4*t2
+        + _m4_4*s4*t4
+        + _m5_1*s5*t1
+        + _m5_3*s5*t3
+        + _m5_5*s5*t5
     )
     K11 = (
-        _t16*_t59
-        + 1800*_t16*_t66
-        + 96*_t19*_t22
-        + _t2
-        + _t21*_t46
-        + _t24*_t27
-        + _t37
-        + _t44
-        + _t48
-        + _t50
-        + _t54
-        + _t55*c
-        + _t57*c
-        + _t58*c
-        + _t6
-        + _t60*c
-        + _t61*_t63
-        + _t61*_t65
-        + _t9
+        _m0_0*s1*t1
+        + 3*_m0_2*s1*t3
+        + 5*_m0_4*s1*t5
+        + 4*_m1_1*s2*t2
+        + 8*_m1_3*s2*t4
+        + 3*_m2_0*s3*t1
+        + 9*_m2_2*s3*t3
+        + 15*_m2_4*s3*t5
+        + 8*_m3_1*s4*t2
+        + 16*_m3_3*s4*t4
+        + 5*_m4_0*s5*t1
+        + 15*_m4_2*s5*t3
+        + 25*_m4_4*s5*t5
     )
     K20 = (
-        2*_t0
-        + _t1*_t30*s4
-        + _t10*_t30
-        + _t14*_t70
-        + _t16*_t56
-        + _t20*_t71
-        + 2*_t3
-        + 144*_t45*b
-        + _t51*_t74
-        + _t67*c
-        + _t68*c
-        + _t69*c
-        + _t73*c
-        + 1200*_t75*b
-        + _t76*c
-        + _t77*c
+        2*_m0_0*s2*t0
+        + 2*_m0_2*s2*t2
+        + 2*_m0_4*s2*t4
+        + 6*_m1_1*s3*t1
+        + 6*_m1_3*s3*t3
+        + 6*_m1_5*s3*t5
+        + 12*_m2_0*s4*t0
+        + 12*_m2_2*s4*t2
+        + 12*_m2_4*s4*t4
+        + 20*_m3_1*s5*t1
+        + 20*_m3_3*s5*t3
+        + 20*_m3_5*s5*t5
     )
     K22 = (
-        36*_t25
-        + 288*_t45
-        + _t55
-        + _t57
-        + _t58
-        + _t60
-        + _t63*_t78
-        + _t65*_t78
-        + 3600*_t66*c
-        + 2400*_t75
+        4*_m0_0*s2*t2
+        + 24*_m0_2*s2*t4
+        + 36*_m1_1*s3*t3
+        + 120*_m1_3*s3*t5
+        + 24*_m2_0*s4*t2
+        + 144*_m2_2*s4*t4
+        + 120*_m3_1*s5*t3
+        + 400*_m3_3*s5*t5
     )
     K31 = (
-        _t31*_t79
-        + _t62*_t82
-        + _t67
-        + _t68
-        + _t69
-        + _t73
-        + _t76
-        + _t77
-        + _t80*_t81
-        + _t83*_t84
+        6*_m0_0*s3*t1
+        + 18*_m0_2*s3*t3
+        + 30*_m0_4*s3*t5
+        + 48*_m1_1*s4*t2
+        + 96*_m1_3*s4*t4
+        + 60*_m2_0*s5*t1
+        + 180*_m2_2*s5*t3
+        + 300*_m2_4*s5*t5
     )
     K13 = (
-        900*_t11*_t83
-        + _t23*_t84*a
-        + _t38*_t79
-        + _t40*_t85
-        + 90*_t49
-        + _t59*a
-        + _t64*_t72
-        + _t64*_t82
-        + 6*_t7
-        + _t81*_t86
+        6*_m0_0*s1*t3
+        + 60*_m0_2*s1*t5
+        + 48*_m1_1*s2*t4
+        + 18*_m2_0*s3*t3
+        + 180*_m2_2*s3*t5
+        + 96*_m3_1*s4*t4
+        + 30*_m4_0*s5*t3
+        + 300*_m4_2*s5*t5
     )
     K10 = (
-        _t1*_t36
-        + _t1*_t87
-        + _t1*s1
-        + _t100*c
-        + _t101*_t102
-        + _t104*_t86
-        + 45*_t14*_t35
-        + 9*_t14*a*s3
-        + _t16*_t33*t2
-        + _t16*_t93
-        + 24*_t20*s4
-        + _t21*_t71*t4
-        + _t28*s1
-        + _t36*t0
-        + _t87*t0
-        + _t89*c
-        + _t90*c
-        + _t92*c
-        + _t95*c
-        + 36*_t97*b
-        + 240*_t99*b
-        + s1*t0
+        _m0_0*s1*t0
+        + _m0_2*s1*t2
+        + _m0_4*s1*t4
+        + 2*_m1_1*s2*t1
+        + 2*_m1_3*s2*t3
+        + 2*_m1_5*s2*t5
+        + 3*_m2_0*s3*t0
+        + 3*_m2_2*s3*t2
+        + 3*_m2_4*s3*t4
+        + 4*_m3_1*s4*t1
+        + 4*_m3_3*s4*t3
+        + 4*_m3_5*s4*t5
+        + 5*_m4_0*s5*t0
+        + 5*_m4_2*s5*t2
+        + 5*_m4_4*s5*t4
     )
     K01 = (
-        _t102*_t98
-        + 45*_t103*_t11
-        + _t105*c
-        + _t106*_t8*a
-        + _t107*c
-        + _t108*_t109
-        + _t110*_t70
-        + 24*_t111*s3
-        + _t112*c
-        + _t113*_t74
-        + 240*_t114*a
-        + _t115*c
-        + _t116*_t80
-        + _t15*_t91
-        + _t16*_t41*s2
-        + 120*_t21*_t98
-        + _t29*_t43
-        + _t34*t1
-        + _t43*s0
-        + _t52*_t94
-        + _t88*a
-        + s0*t1
+        _m0_0*s0*t1
+        + 3*_m0_2*s0*t3
+        + 5*_m0_4*s0*t5
+        + 2*_m1_1*s1*t2
+        + 4*_m1_3*s1*t4
+        + _m2_0*s2*t1
+        + 3*_m2_2*s2*t3
+        + 5*_m2_4*s2*t5
+        + 2*_m3_1*s3*t2
+        + 4*_m3_3*s3*t4
+        + _m4_0*s4*t1
+        + 3*_m4_2*s4*t3
+        + 5*_m4_4*s4*t5
+        + 2*_m5_1*s5*t2
+        + 4*_m5_3*s5*t4
     )
     K21 = (
-        _t100
-        + _t101*_t117
-        + _t104*a
-        + _t108*s3*t2
-        + 72*_t113
-        + 480*_t114
-        + _t118*_t98*b
-        + _t71*_t86*t2
-        + 72*_t80*_t96
-        + _t89
-        + _t90
-        + _t92
-        + _t95
+        2*_m0_0*s2*t1
+        + 6*_m0_2*s2*t3
+        + 10*_m0_4*s2*t5
+        + 12*_m1_1*s3*t2
+        + 24*_m1_3*s3*t4
+        + 12*_m2_0*s4*t1
+        + 36*_m2_2*s4*t3
+        + 60*_m2_4*s4*t5
+        + 40*_m3_1*s5*t2
+        + 80*_m3_3*s5*t4
     )
     K12 = (
-        _t101*_t118*a
-        + _t105
-        + _t106*_t108
-        + _t107
-        + 12*_t109
-        + _t112
-        + _t115
-        + _t116*b
-        + _t117*_t98
-        + 120*_t80*s2*t5
-        + 72*_t86*s4*t3
-        + 72*_t97
-        + 480*_t99
+        2*_m0_0*s1*t2
+        + 12*_m0_2*s1*t4
+        + 12*_m1_1*s2*t3
+        + 40*_m1_3*s2*t5
+        + 6*_m2_0*s3*t2
+        + 36*_m2_2*s3*t4
+        + 24*_m3_1*s4*t3
+        + 80*_m3_3*s4*t5
+        + 10*_m4_0*s5*t2
+        + 60*_m4_2*s5*t4
     )
     return (
-        (_zero + K00),
-        (_zero + K11),
-        (_zero + K20),
-        (_zero + K22),
-        (_zero + K31),
-        (_zero + K13),
-        (_zero + K10),
-        (_zero + K01),
-        (_zero + K21),
-        (_zero + K12),
+        _zero + K00,
+        _zero + K11,
+        _zero + K20,
+        _zero + K22,
+        _zero + K31,
+        _zero + K13,
+        _zero + K10,
+        _zero + K01,
+        _zero + K21,
+        _zero + K12,
     )
