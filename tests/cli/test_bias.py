@@ -98,7 +98,7 @@ def test_spectrum_and_sweep_with_biases(tmp_path, capsys):
             "ORDER BY d, h"
         ).fetchall()
     assert len(rows) == 9
-    for d, h, r0, r1, gain, plus_one in rows:
+    for _d, h, r0, r1, gain, plus_one in rows:
         assert gain == r1 - r0 and plus_one == (gain == 1)
         assert (plus_one == 1) == (h == 1)  # z^2: the paper's +1 only for one unit
 
@@ -146,7 +146,10 @@ def test_bad_biases_in_one_line(files, key, extra, fragments, command, tmp_path,
         (["rank", "z**2", "--d", "2", "--h", "2", "--bias", "-1"], "--bias must be a number >= 0"),
         (["rank", "z**2", "--d", "2", "--h", "2", "--bias", "nan"], "--bias must be a number"),
         (["analyze", "z", "--bias", "--no-bias"], "not both"),
-        (["rank", "tanh(z)", "--d", "2", "--h", "2", "--bias"], "no kernels with means"),
+        (
+            ["rank", "erf(z)", "--d", "2", "--h", "2", "--bias", "--method", "exact"],
+            "exact rank needs a polynomial",
+        ),
         (["analyze", "erf(z)", "--d", "2", "--h", "2", "--bias", "--no-bias"], "not both"),
         (["dynamics", "z", "--d", "2", "--h", "2", "--bias"], "training with biases"),
     ],

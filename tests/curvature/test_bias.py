@@ -219,4 +219,3 @@ def test_activation_without_kernels_with_means_is_refused_in_one_line():
     plain = Kernels(k.activation, "a test module", lambda a, b, c, s: k(a, b, c), k._coefficients)
     with pytest.raises(SymhessError, match="no kernels with means"):
         hessian(plain, np.ones((2, 3)), np.ones(2), np.zeros(2))
-

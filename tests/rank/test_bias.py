@@ -160,6 +160,13 @@ def test_the_relu_family_with_biases_has_no_certified_rank():
     assert list(r.results) == ["mpmath"] and "mpmath instead" in r.notes[0]
 
 
+def test_a_polynomial_with_biases_asked_for_the_certified_rank_gets_the_exact_one():
+    t = rational_teacher(2, 2, 0, bias=True)
+    r = rank_report("z**2", t.W, t.v, ("certified",), b=t.b)
+    assert list(r.results) == ["exact"] and "exact rank instead" in r.notes[0]
+    assert r.results["exact"].rank == 5  # the exact prediction 'ah_in_d_plus_1', AH(3, 2, 2)
+
+
 def test_teachers_with_biases():
     t = sample_teacher(4, 2000, seed=1, bias=True)
     assert abs(t.b.var() - default_bias_variance(4)) < 0.03

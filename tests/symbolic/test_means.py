@@ -13,7 +13,7 @@ from symhess.symbolic.means import (
     pair_family_kernels,
     price_kernels_with_means,
 )
-from symhess.symbolic.moments import A, B, C
+from symhess.symbolic.moments import A, B
 from symhess.symbolic.names import KERNEL_NAMES, MEAN_NAMES
 from symhess.symbolic.polynomial import coefficient_symbols, isserlis_kernels
 
