@@ -26,12 +26,14 @@ theorem with means). For ``beta * erf(alpha z)``, with ``t = alpha^2``,
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 
 from ..symbolic.names import MEAN_NAMES, ORDERS
 from .gauss import tools
 
-__all__ = ["erf_mean_kernels", "erf_unit_mean_kernels"]
+__all__ = ["erf_extra_mean_kernels", "erf_mean_kernels", "erf_unit_mean_kernels", "erf_unit_kp0"]
 
 
 def erf_unit_mean_kernels(a, b, c, m1, m2, system: str = "float64") -> tuple:
@@ -95,6 +97,61 @@ def _k00(c, m1, m2, A, B, sD, e):
     if not np.any(axis):
         return general
     return e.where(axis, -4 * e.T(h1 + h2, -2 * c / sD), general)
+
+
+def erf_unit_kp0(a, b, c, m1, m2, p: int, system: str = "float64"):
+    """``K_p0 = E[erf^(p)(m1 + u) erf(m2 + w)]`` for ``p >= 1`` (``K30``, ``K40`` of the
+    Hessian away from the optimum), elementary.
+
+    ``K_p0 = d^(p-1)/dm1^(p-1) K10`` by Leibniz's rule on ``K10 = kappa E(m1) erf(g1)``,
+    ``kappa = 2 / sqrt(pi A)``, ``E = exp(-m1^2 / A)``, ``g1`` linear in ``m1`` with slope
+    ``gamma = -2c / sqrt(A D)``::
+
+        K_p0 = kappa sum_k C(p-1, k) E^(p-1-k) gamma^k erf^(k)(g1),
+        E^(j) = (-sqrt(2/A))^j He_j(sqrt(2/A) m1) E,
+        erf^(k)(g) = (-1)^(k-1) (2/sqrt(pi)) H_(k-1)(g) exp(-g^2)   (k >= 1)
+
+    with the probabilists' ``He`` and the physicists' ``H`` Hermite polynomials.
+    """
+    e = tools(system)
+    a, b, c, m1, m2 = np.broadcast_arrays(*(e.array(x) for x in (a, b, c, m1, m2)))
+    A = 1 + 2 * a
+    D = 1 + 2 * (a + b) + 4 * (a * b - c * c)
+    s2A = e.sqrt(2 / A)
+    x = s2A * m1
+    E = e.exp(-m1 * m1 / A)
+    g1 = (A * m2 - 2 * c * m1) / e.sqrt(A * D)
+    gamma = -2 * c / e.sqrt(A * D)
+    n = p - 1
+    He = [1 + 0 * x, x]  # He_j(x)
+    H = [1 + 0 * g1, 2 * g1]  # H_k(g1)
+    for j in range(1, n):
+        He.append(x * He[j] - j * He[j - 1])
+        H.append(2 * g1 * H[j] - 2 * j * H[j - 1])
+    gauss = 2 / e.sqrt(e.pi) * e.exp(-g1 * g1)
+    total = 0 * x
+    for k in range(n + 1):
+        j = n - k
+        dE = (-s2A) ** j * He[j] * E
+        derf = e.erf(g1) if k == 0 else (-1) ** (k - 1) * gauss * H[k - 1]
+        total = total + comb(n, k) * dE * gamma**k * derf
+    return 2 / e.sqrt(e.pi * A) * total
+
+
+def erf_extra_mean_kernels(a, b, c, m1, m2, beta, t, names, system: str = "float64") -> tuple:
+    """``K_p0`` with means of ``beta * erf(sqrt(t) * z)`` for ``names`` (``K30``, ``K40``),
+    scaled as :func:`erf_mean_kernels`."""
+    e = tools(system)
+    alpha = e.sqrt(t)
+    a, b, c, m1, m2 = (e.array(x) for x in (a, b, c, m1, m2))
+    out = []
+    for name in names:
+        p, q = ORDERS[name]
+        if q != 0 or p < 1:
+            raise ValueError(f"only K_p0 with p >= 1 here, not {name}")
+        K = erf_unit_kp0(t * a, t * b, t * c, alpha * m1, alpha * m2, p, system)
+        out.append(beta * beta * alpha**p * K)
+    return tuple(out)
 
 
 def erf_mean_kernels(a, b, c, m1, m2, beta, t, system: str = "float64") -> tuple:

@@ -13,7 +13,7 @@ import sympy
 from ..activation import Activation
 from ..base.systems import POINT_SYSTEMS, check_system, scalar
 from ..errors import SymhessError
-from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES, MEAN_NAMES
+from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES, MEAN_EXTRA_NAMES, MEAN_NAMES
 
 __all__ = ["KernelValues", "Kernels", "check_finite_kernels"]
 
@@ -114,6 +114,9 @@ class Kernels:
         Where the kernels with means come from.
     means_systems : sequence of str, optional
         The number systems ``means`` supports (default: ``systems``).
+    means_extra : callable, optional
+        ``means_extra(a, b, c, m1, m2, system, names)``: kernels with means beyond the ten
+        (``K30``, ``K40``; :meth:`evaluate_mean_extra`), in ``means_systems``.
     """
 
     vector_route = False
@@ -134,6 +137,7 @@ class Kernels:
         means: Callable | None = None,
         means_origin: str | None = None,
         means_systems=None,
+        means_extra: Callable | None = None,
     ):
         self.activation = act
         self.origin = origin
@@ -149,6 +153,7 @@ class Kernels:
         self.means_systems = (
             () if means is None else tuple(means_systems if means_systems else self.systems)
         )
+        self._means_extra = means_extra
 
     def check_system(self, system: str) -> None:
         """Refuse a number system these kernels cannot evaluate in."""
@@ -231,6 +236,33 @@ class Kernels:
         quadrature kernels override this.
         """
         return KernelValues(tuple(self.with_means(a, b, c, m1, m2, system)), names=MEAN_NAMES)
+
+    def evaluate_mean_extra(
+        self, a, b, c, m1, m2, system: str = "float64", names=MEAN_EXTRA_NAMES
+    ) -> KernelValues:
+        """Kernels with means beyond the ten (``K30``, ``K40``: the Hessian of a network with
+        biases away from the optimum), with their error estimates (``None``: exact up to
+        rounding; quadrature overrides this).
+
+        Raises
+        ------
+        SymhessError
+            In one line, for kernels that have none (the ReLU family, whose third and fourth
+            derivatives are not functions).
+        """
+        self.check_means(system)
+        if self._means_extra is None:
+            raise SymhessError(
+                f"{', '.join(names)} with means (biases) of {self.activation.source!r} are not "
+                f"available ({self.means_origin}): the Hessian of a network with biases away "
+                "from the optimum needs them"
+            )
+        names = tuple(names)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            values = tuple(self._means_extra(a, b, c, m1, m2, system, names))
+        if system == "float64":
+            check_finite_kernels(self, values, a, b, "with these biases")
+        return KernelValues(values, names=names)
 
     def pair_matrices(self, W, V=None, system: str = "float64", *, b=None, c=None) -> dict | None:
         """Kernel matrices from the weight vectors themselves, for providers whose kernels

@@ -22,12 +22,14 @@ from math import comb, factorial
 from ..base.systems import scalar
 from ..errors import SymhessError
 from ..symbolic.names import MEAN_NAMES, ORDERS
-from .erf_means import erf_mean_kernels
+from .erf_means import erf_extra_mean_kernels, erf_mean_kernels
 
 __all__ = [
+    "erf_extra_means",
     "erf_means",
     "moment_table",
     "pair_kernels",
+    "polynomial_extra_means",
     "polynomial_means",
     "taylor_coefficients",
 ]
@@ -88,18 +90,21 @@ def moment_table(a, b, c, degree: int) -> list[list]:
     return M
 
 
-def pair_kernels(a, b, c, s: Sequence, t: Sequence) -> tuple:
-    """The ten pair kernels ``E[S^(p)(u) T^(q)(w)]`` at run time (no generated module).
+def pair_kernels(a, b, c, s: Sequence, t: Sequence, names=MEAN_NAMES) -> tuple:
+    """The pair kernels ``E[S^(p)(u) T^(q)(w)]`` at run time (no generated module).
 
     Parameters
     ----------
     a, b, c : array_like, broadcasting with the coefficients
     s, t : sequences of p + 1 arrays (or numbers)
         Coefficients of ``S`` and ``T``, lowest degree first.
+    names : sequence of str
+        Which kernels (orders from :data:`~symhess.symbolic.names.ORDERS`); default the ten
+        of :data:`~symhess.symbolic.names.MEAN_NAMES`.
 
     Returns
     -------
-    tuple of 10 in :data:`~symhess.symbolic.names.MEAN_NAMES` order
+    tuple, one array per name
     """
     deg = len(s) - 1
     if len(t) != deg + 1:
@@ -107,7 +112,7 @@ def pair_kernels(a, b, c, s: Sequence, t: Sequence) -> tuple:
     M = moment_table(a, b, c, deg)
     zero = 0 * (a + b + c) + 0 * s[0] + 0 * t[0]
     out = []
-    for name in MEAN_NAMES:
+    for name in names:
         p, q = ORDERS[name]
         total = zero
         for r in range(deg - p + 1):
@@ -136,6 +141,32 @@ def polynomial_means(coefficients: Sequence, pair: Callable | None = None) -> Ca
         return pair(a, b, c, taylor_coefficients(s, m1), taylor_coefficients(s, m2))
 
     return means
+
+
+def polynomial_extra_means(coefficients: Sequence) -> Callable:
+    """``extra(a, b, c, m1, m2, system, names)`` for a polynomial: any pair kernels with
+    means (``K30``, ``K40``) from :func:`pair_kernels`, exact in every number system."""
+
+    def extra(a, b, c, m1, m2, system, names):
+        s = [scalar(x, system) for x in coefficients]
+        return pair_kernels(
+            a, b, c, taylor_coefficients(s, m1), taylor_coefficients(s, m2), names=names
+        )
+
+    return extra
+
+
+def erf_extra_means(beta_t: tuple, parameter: Callable) -> Callable:
+    """``extra(a, b, c, m1, m2, system, names)`` for ``beta * erf(alpha * z)``: ``K30`` and
+    ``K40`` with means in closed form (:func:`.erf_means.erf_extra_mean_kernels`)."""
+    beta, t = beta_t
+
+    def extra(a, b, c, m1, m2, system, names):
+        return erf_extra_mean_kernels(
+            a, b, c, m1, m2, parameter(beta, system), parameter(t, system), names, system
+        )
+
+    return extra
 
 
 def erf_means(beta_t: tuple, parameter: Callable) -> Callable:

@@ -59,7 +59,7 @@ from ..base import systems
 from ..base.progress import progress
 from ..base.threads import one_thread
 from ..errors import SymhessError
-from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES, MEAN_NAMES, ORDERS
+from ..symbolic.names import EXTRA_NAMES, KERNEL_NAMES, MEAN_EXTRA_NAMES, MEAN_NAMES, ORDERS
 from .evaluator import Kernels, KernelValues
 from .smooth import SAFETY, check_finite, domain, feature_frequency, kernel_orders
 
@@ -882,6 +882,7 @@ class QuadratureKernels(Kernels):
             derivatives, act.source, self.tol, self.max_terms, names=MEAN_NAMES
         )
         self._float_extra = None  # K40 needs the fourth derivative: built when asked for
+        self._float_mean_extra = None  # K30, K40 need the fourth derivative: when asked for
         origin = f"adaptive quadrature to {self.tol:.0e} of each entry's scale"
         super().__init__(
             act,
@@ -950,6 +951,24 @@ class QuadratureKernels(Kernels):
         high-precision routes have no means yet: refused in one line)."""
         self.check_means(system)
         return self._float_means(a, b, c, m1, m2)
+
+    def evaluate_mean_extra(
+        self, a, b, c, m1, m2, system: str = "float64", names=MEAN_EXTRA_NAMES
+    ) -> KernelValues:
+        """``K30``, ``K40`` with means by the same routes, the fourth derivative and the same
+        tolerance (float64)."""
+        self.check_means(system)
+        names = tuple(names)
+        if self._float_mean_extra is None or self._float_mean_extra.names != names:
+            order = max(max(ORDERS[n]) for n in names)
+            self._float_mean_extra = SmoothEvaluator(
+                derivative_evaluator(self.activation.expr, order),
+                self.activation.source,
+                self.tol,
+                self.max_terms,
+                names,
+            )
+        return self._float_mean_extra(a, b, c, m1, m2)
 
     def with_means(self, a, b, c, m1, m2, system: str = "float64") -> tuple:
         return self.evaluate_means(a, b, c, m1, m2, system).values

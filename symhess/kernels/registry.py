@@ -33,7 +33,7 @@ from ..symbolic.names import EXTRA_NAMES
 from .derived import polynomial_module
 from .evaluator import Kernels, _parameter, bind_extra
 from .isserlis import polynomial_kernels
-from .means import erf_means, polynomial_means
+from .means import erf_extra_means, erf_means, polynomial_extra_means, polynomial_means
 from .modules import (
     KernelModule,
     find_by_name,
@@ -120,14 +120,17 @@ def _means(act: Activation) -> dict:
             (m for m in modules_in(shipped_dir()) if m.path.stem == f"poly_pair_deg{act.degree}"),
             None,
         )
+        extra = polynomial_extra_means(act.coefficients)
         if pair is None:
             return {
                 "means": polynomial_means(act.coefficients),
                 "means_origin": PAIR_RUNTIME_ORIGIN,
+                "means_extra": extra,
             }
         return {
             "means": polynomial_means(act.coefficients, pair.load().kernels),
             "means_origin": f"{pair.path} at the Taylor coefficients of sigma at the biases",
+            "means_extra": extra,
         }
     found = match_erf(act)
     if found is not None:
@@ -135,6 +138,7 @@ def _means(act: Activation) -> dict:
             "means": erf_means(found, _parameter),
             "means_origin": ERF_MEANS_ORIGIN,
             "means_systems": ("float64", "mpmath"),
+            "means_extra": erf_extra_means(found, _parameter),
         }
     return {}
 

@@ -20,6 +20,10 @@ MEAN_NAMES = KERNEL_NAMES + BIAS_NAMES
 """Every kernel with means, ``K_pq(a, b, c, m1, m2) = E[sigma^(p)(m1 + u) sigma^(q)(m2 + w)]``,
 in the order the kernels with means are returned."""
 
+MEAN_EXTRA_NAMES = ("K30", "K40")
+"""Kernels with means beyond the ten, for the Hessian of a network with biases away from the
+optimum (:class:`symhess.Landscape`): its residual part needs ``K30`` (the ``b``-``W`` block)
+and ``K40`` (the ``W``-``W`` blocks), ``E[sigma^(p)(m1 + u) sigma(m2 + w)]`` for ``p = 3, 4``."""
 
 ORDERS = {
     "K00": (0, 0),
@@ -33,5 +37,6 @@ ORDERS = {
     "K01": (0, 1),
     "K21": (2, 1),
     "K12": (1, 2),
+    "K30": (3, 0),
 }
 """Derivative orders ``(p, q)`` of each kernel."""

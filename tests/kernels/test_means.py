@@ -303,8 +303,8 @@ def test_quadrature_with_means_against_the_erf_closed_form():
 
 
 def _shifted_brute(derivs, a, b, c, m1, m2, step=0.02, L=12.0):
-    """``E[sigma^(p)(m1 + u) sigma^(q)(m2 + w)]``, ``p, q = 0..3``, by a fixed tensor
-    trapezoid rule in ``(x, y)`` (no adaptivity, no Mehler series, no lattice)."""
+    """``E[sigma^(p)(m1 + u) sigma^(q)(m2 + w)]`` for every derivative ``derivs`` gives, by a
+    fixed tensor trapezoid rule in ``(x, y)`` (no adaptivity, no Mehler series, no lattice)."""
     rho = c / np.sqrt(a * b)
     s = np.sqrt(1 - rho * rho)
     x = step * np.arange(-round(L / step), round(L / step) + 1)
@@ -328,3 +328,55 @@ def test_quadrature_with_means_of_tanh_against_a_brute_force_rule():
         for name, x, e in zip(MEAN_NAMES, r.values, r.errors, strict=True):
             p, qq = ORDERS[name]
             assert abs(float(x) - T[p, qq]) <= float(e) + 1e-13, (name, a, b, c, m1, m2)
+
+
+# ----------------------------------------------------------------------------- K30, K40
+EXTRA_POINTS = [(0.7, 1.1, 0.3, 0.4, -0.6), (2.0, 0.5, -0.9, -1.5, 2.5), (0.8, 0.8, 0.8, 0.5, 0.5)]
+
+
+def test_erf_k30_k40_with_means_are_mean_derivatives_and_match_quadrature():
+    # Price's theorem with means: K_(p+1)0 = d K_p0 / d m1, central differences of the closed
+    # form; and the quadrature route (shares no code with the closed form)
+    e = resolve("2*erf(3*z/2)")
+    q = quadrature_kernels("2*erf(3*z/2)")
+    step = 1e-5
+    for a, b, c, m1, m2 in EXTRA_POINTS:
+        K = dict(zip(MEAN_NAMES, e.with_means(a, b, c, m1, m2), strict=True))
+        X = e.evaluate_mean_extra(a, b, c, m1, m2)
+        up = e.evaluate_mean_extra(a, b, c, m1 + step, m2).values
+        down = e.evaluate_mean_extra(a, b, c, m1 - step, m2).values
+        up20 = dict(zip(MEAN_NAMES, e.with_means(a, b, c, m1 + step, m2), strict=True))["K20"]
+        down20 = dict(zip(MEAN_NAMES, e.with_means(a, b, c, m1 - step, m2), strict=True))["K20"]
+        k30, k40 = (float(x) for x in X.values)
+        assert abs((up20 - down20) / (2 * step) - k30) <= 1e-7 * (1 + abs(k30))
+        assert abs((up[0] - down[0]) / (2 * step) - k40) <= 1e-7 * (1 + abs(k40))
+        Q = q.evaluate_mean_extra(a, b, c, m1, m2)
+        for x, y, err in zip(X.values, Q.values, Q.errors, strict=True):
+            assert abs(float(x) - float(y)) <= float(err) + 1e-14
+        assert abs(float(K["K10"])) > 0  # a generic point
+
+
+def test_polynomial_k30_k40_with_means_against_a_brute_force_rule():
+    coeffs = [Fraction(1, 2), 1, Fraction(-1, 3), Fraction(1, 5), Fraction(1, 7)]
+    k = resolve(coeffs)
+    poly = np.polynomial.Polynomial([float(x) for x in coeffs])
+
+    def derivs(z):
+        return [poly.deriv(j)(z) if j else poly(z) for j in range(5)]
+
+    for a, b, c, m1, m2 in EXTRA_POINTS[:2]:
+        T = _shifted_brute(derivs, a, b, c, m1, m2, step=0.05)
+        X = k.evaluate_mean_extra(a, b, c, m1, m2)
+        assert X.errors is None
+        for name, x in zip(("K30", "K40"), X.values, strict=True):
+            p, q = ORDERS[name]
+            assert abs(float(x) - T[p, q]) <= 1e-11 * (1 + abs(T[p, q])), name
+        exact = k.evaluate_mean_extra(
+            *(Fraction(x).limit_denominator(100) for x in (a, b, c, m1, m2)), system="fraction"
+        )
+        assert all(isinstance(x, Fraction) for x in exact.values)
+
+
+def test_the_relu_family_has_no_k30_k40_with_means():
+    with pytest.raises(SymhessError, match="K30, K40 with means"):
+        resolve("relu(z)").evaluate_mean_extra(1.0, 1.0, 0.5, 0.1, 0.2)
