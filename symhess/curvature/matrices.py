@@ -218,10 +218,8 @@ def _mean_matrices(kernels, W, U, system, b, b_u) -> KernelMatrices:
         if result.errors is not None:
             errors = {n: _full(e, shape) for n, e in zip(MEAN_NAMES, result.errors, strict=True)}
         worst, tol, stats = result.error_estimate, result.tol, result.stats
-    if not same:
-        return KernelMatrices(out, errors, tol, worst, stats)
-    if _all_zero(b):  # the bit-for-bit contract with the bias-free route
-        base = kernel_matrices(kernels, W, system=system)
+    if _all_zero(b) and _all_zero(m2):  # the bit-for-bit contract with the bias-free route
+        base = kernel_matrices(kernels, W, U, system=system)
         out = {**base, **{name: out[name] for name in BIAS_NAMES}}
         base_errors = getattr(base, "errors", None)
         if errors is not None or base_errors is not None:
@@ -230,8 +228,12 @@ def _mean_matrices(kernels, W, U, system, b, b_u) -> KernelMatrices:
                 **(base_errors or zero),
                 **{name: (errors or zero)[name] for name in BIAS_NAMES},
             }
-            worst = max(worst, base.error_estimate)
-            tol = tol if tol is not None else base.tol
+            worst = max(worst, getattr(base, "error_estimate", 0.0))
+            tol = tol if tol is not None else getattr(base, "tol", None)
+        if not same:
+            return KernelMatrices(out, errors, tol, worst, stats)
+    elif not same:
+        return KernelMatrices(out, errors, tol, worst, stats)
     else:
         for name in (*_SYMMETRIC, "KB"):
             if name in out:

@@ -435,6 +435,11 @@ def _bivariate(derivatives, a, b, rho, s, pairs, scale, tol, omega, L, source, b
     return vals, errs, nodes
 
 
+def _means_or_zero(m, like) -> np.ndarray:
+    """Means of the pairs (biases), or zeros without."""
+    return np.zeros_like(like) if m is None else m
+
+
 def _power_of_two(x) -> np.ndarray:
     """The smallest power of two ``>= x`` (at least 4), as int64."""
     return (2 ** np.maximum(2, np.ceil(np.log2(np.maximum(x, 1.0))))).astype(np.int64)
@@ -479,7 +484,7 @@ def _rule_cost(rho, s, kx: int, ky: int, L: float) -> np.ndarray:
     return np.where(p <= _MAX_LATTICE_RATIO, lattice, direct)
 
 
-def _tensor_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float, m1, m2):
+def _tensor_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float, m1=None, m2=None):
     """One tensor trapezoid rule per pair: x step ``L / kx``, y step at most ``L / ky``.
 
     Pairs whose lattice (see :func:`_lattice_rule`) is small use it; the others (``s`` so
@@ -493,6 +498,7 @@ def _tensor_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float, m
         From doubling the x step, and the y step.
     nodes : ndarray, shape (n,)
     """
+    m1, m2 = _means_or_zero(m1, a), _means_or_zero(m2, a)
     n = a.size
     p = _lattice_ratio(rho, s, kx, ky, L)
     lattice = p <= _MAX_LATTICE_RATIO
@@ -526,12 +532,13 @@ def _combine(fu, inner, wx, wxc, pairs):
     return vals, changes
 
 
-def _direct_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float, m1, m2):
+def _direct_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float, m1=None, m2=None):
     """The tensor rule with ``sigma^(q)(w)`` evaluated at every node (``ky = 0``: one y node);
     ``m1, m2`` shift ``u`` and ``w``.
 
     Returns as :func:`_tensor_rule`.
     """
+    m1, m2 = _means_or_zero(m1, a), _means_or_zero(m2, a)
     n = a.size
     hx = L / kx
     kk = np.arange(-kx, kx + 1)
@@ -564,7 +571,9 @@ def _direct_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float, m
     return vals, changes, np.full(n, x.size * y.size)
 
 
-def _lattice_rule(derivatives, a, b, rho, s, p: int, pairs, kx: int, ky: int, L: float, m1, m2):
+def _lattice_rule(
+    derivatives, a, b, rho, s, p: int, pairs, kx: int, ky: int, L: float, m1=None, m2=None
+):
     """A tensor trapezoid rule on ``[-L, L]^2`` whose nodes map ``w`` onto a lattice.
 
     ``x_i = i hx`` (``hx = L / kx``) and ``y_l = l hy`` with ``hy = |rho| hx / (p s)``, ``p``
@@ -586,6 +595,7 @@ def _lattice_rule(derivatives, a, b, rho, s, p: int, pairs, kx: int, ky: int, L:
 
     Returns as :func:`_tensor_rule`.
     """
+    m1, m2 = _means_or_zero(m1, a), _means_or_zero(m2, a)
     n = a.size
     hx = L / kx
     ii = np.arange(-kx, kx + 1)

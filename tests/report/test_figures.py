@@ -58,7 +58,7 @@ def test_figure_command_writes_png_and_refuses_overwrite(tmp_path, capsys):
     assert image.shape[0] > 300 and image.shape[1] > 300
     code, _, err = run(["figure", "5", "--quick", "--out", str(out)], capsys)
     assert code == 2 and "exists" in err
-    code, _, err = run(["figure", "7"], capsys)
+    code, _, err = run(["figure", "8"], capsys)
     assert code == 2 and "no figure" in err
 
 
