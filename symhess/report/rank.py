@@ -100,9 +100,10 @@ def _gain(report: RankReport) -> str:
 def report_json(report: RankReport) -> dict:
     """``{"params", "biases", "rank": {method: int or null}, "decided": {method: bool},
     "reference": method, "reference_rank": int or null, "agree": bool, "predictions": {name:
-    {"value", "kind", "holds"}}}``, and with biases ``"rank_without_bias"``; predictions are
-    judged against the reference method's rank (``holds`` null without one; kinds ``exact``,
-    ``bound`` and ``claim``). A null rank: the certified method proved none."""
+    {"value", "kind", "holds", "source"}}}``, and with biases ``"rank_without_bias"``;
+    predictions are judged against the reference method's rank (``holds`` null without one;
+    kinds ``exact``, ``bound`` and ``claim``). A null rank: the certified method proved
+    none."""
     holds = report.holds()
     extra = {"rank_without_bias": report.rank_without_bias} if report.bias else {}
     return {
@@ -115,7 +116,7 @@ def report_json(report: RankReport) -> dict:
         "reference_rank": report.rank,
         "agree": report.agree,
         "predictions": {
-            q.name: {"value": q.value, "kind": q.kind, "holds": holds[q.name]}
+            q.name: {"value": q.value, "kind": q.kind, "holds": holds[q.name], "source": q.source}
             for q in report.predictions
         },
     }
@@ -133,8 +134,9 @@ def rank_section(
     float64 always (from ``float_summary`` when given); mpmath (50 digits) for ``P <= 150``;
     exact for polynomial activations with ``P <= 400`` and certified (128-bit balls) for the
     ReLU family with ``P <= 150`` (the teacher's floats enter as their exact binary values).
-    A teacher with biases gets the rank with biases (no certified method: mpmath instead) and
-    the rank without biases at the same ``W, v``, for the seed paper's claim.
+    A teacher with biases gets the rank with biases (no certified method: the exact rank for
+    polynomials, mpmath for the ReLU family) and the rank without biases at the same ``W, v``,
+    for the seed paper's claim.
     """
     kern = resolve(spec, kernel_dirs)
     act = kern.activation

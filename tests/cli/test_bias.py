@@ -39,8 +39,11 @@ def test_rank_with_biases_json_carries_every_prediction_and_the_claim(capsys):
     assert data["biases"] is True and data["params"] == 25
     assert data["rank"] == {"exact": 20} and data["rank_without_bias"] == 10
     preds = data["predictions"]
+    sources = {n: p.pop("source") for n, p in preds.items()}
     assert preds["ah_in_d_plus_1"] == {"value": 20, "kind": "exact", "holds": True}
     assert preds["paper_plus_one"] == {"value": 11, "kind": "claim", "holds": False}
+    assert "Alexander-Hirschowitz" in sources["ah_in_d_plus_1"]
+    assert "seed paper" in sources["paper_plus_one"]
     assert all(p["holds"] for n, p in preds.items() if p["kind"] != "claim")
 
 

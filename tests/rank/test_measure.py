@@ -334,7 +334,7 @@ def test_rank_command_json_schema(capsys):
     assert set(data["rank"]) == {"float", "mpmath", "exact"}
     assert all(isinstance(v, int) for v in data["rank"].values())
     for name, q in data["predictions"].items():
-        assert set(q) == {"value", "kind", "holds"} and q["kind"] in ("exact", "bound")
+        assert set(q) == {"value", "kind", "holds", "source"} and q["kind"] in ("exact", "bound")
         assert isinstance(q["value"], int) and q["holds"] is True, name
     assert data["predictions"]["alexander_hirschowitz"]["kind"] == "exact"
     code, out, _ = run(["rank", "z", "--d", "2", "--h", "2", "--method", "float", "--json"], capsys)
