@@ -151,7 +151,8 @@ def rank_section(
         elif m == "certified" and ("arb" not in kern.systems or bias):
             continue  # only kernels in ball arithmetic have it: nothing to say otherwise
         elif m == "mpmath" and "mpmath" not in systems:
-            skipped.append("mpmath (these kernels evaluate in float64 only)")
+            what = "these kernels with means" if bias else "these kernels"
+            skipped.append(f"mpmath ({what} evaluate in float64 only)")
         elif P > ANALYZE_MAX_P[m]:
             skipped.append(f"{m} (P > {ANALYZE_MAX_P[m]}; run symhess rank)")
         elif not memory.fits(rank_bytes(P, m)):
