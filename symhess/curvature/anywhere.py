@@ -19,6 +19,20 @@ gives (docs/theory.md, "The Hessian anywhere: Gauss-Newton and residual parts"):
                                       + g_ij W_il + (M_i)_jl]
     alpha = X20 c,  beta = X40 c,  g = (X31 o c^T) U,  M_i = U^T diag(c o X22[i, :]) U
 
+With biases (student ``b``, teacher ``b_t``; ``f(x) = sum_i v_i sigma(w_i . x + b_i)``) every
+kernel is taken with means (the biases of its two rows, docs/theory.md, "Biases"), the
+parameters are ``W`` row-major, ``v``, then ``b`` (``P_s = h_s d + 2 h_s``), ``G`` is the
+optimum's block formula with biases, and Stein's lemma adds::
+
+    dL/db_i  = v_i (X10 c)_i                               = v_i E[r sigma'(z_i)]
+    R_bv[i, i] = (X10 c)_i,   R_bb[i, i] = v_i (X20 c)_i,
+    R_bW[i, (i, j)] = v_i [(X30 c)_i W_ij + ((X21 o c^T) U)_ij]
+
+(every other ``R_b.`` entry is zero: ``R`` stays block diagonal in the neurons). ``K30`` and
+``K40`` with means come from :meth:`symhess.kernels.Kernels.evaluate_mean_extra`; the ReLU
+family has neither, and a Landscape with biases refuses it. With every bias exactly zero the
+``W``, ``v`` part is the bias-free Landscape's, bit for bit.
+
 ``K40`` is the one kernel beyond the six (:meth:`symhess.kernels.Kernels.extra`). ``R`` is
 block diagonal in the student's neurons, and zero wherever ``f = f_t`` (each coefficient is
 ``E[r * something]``): at the teacher ``H = G`` is :func:`symhess.hessian`.
@@ -44,10 +58,10 @@ from ..base import memory, systems
 from ..errors import SymhessError
 from ..kernels.consistent import ConsistentRule
 from ..kernels.relu import ReluKernels, ReluResidual
-from ..symbolic.names import KERNEL_NAMES
-from ..teacher import check_weights
+from ..symbolic.names import BIAS_NAMES, KERNEL_NAMES, MEAN_EXTRA_NAMES
+from ..teacher import check_biases, check_weights
 from .dense import assemble, check_memory
-from .matrices import extra_kernel_matrices, kernel_matrices
+from .matrices import _all_zero, _full, extra_kernel_matrices, kernel_matrices
 from .matrix_free import HessianOperator, operator_bytes
 
 EPS = float(np.finfo(np.float64).eps)
@@ -78,6 +92,8 @@ class _State:
     system: str
     errors: dict = field(default_factory=dict)  # "S", "T", "K40": per-entry error estimates
     X: dict = field(default_factory=dict)  # cross kernels on all rows (h, h + h_t), lazy
+    ms: np.ndarray | None = None  # with biases: the means of the student rows (h,)
+    mt: np.ndarray | None = None  # and of the teacher rows (h_t,)
 
     @property
     def kernel_error(self) -> float:
@@ -116,6 +132,12 @@ class Landscape:
         Teacher first-layer weights.
     v_t : array_like, shape (h_t,)
         Teacher second-layer weights.
+    b_t : array_like, shape (h_t,), optional
+        Teacher biases, ``f_t(x) = sum_m v_t,m sigma(w_t,m . x + b_t,m)``. The student's
+        biases are the ``b`` argument of :meth:`loss`, :meth:`gradient` and :meth:`hessian`
+        (``None``: a student without biases, ``P_s = h_s d + h_s``; with ``b``, ``P_s = h_s d
+        + 2 h_s`` in the order ``W`` row-major, ``v``, ``b``). Not for the ReLU family (its
+        ``K30``, ``K40`` are not functions).
     kernel_dirs : sequence of paths, optional
         Extra folders with generated kernel modules.
 
@@ -133,12 +155,15 @@ class Landscape:
     (12, 12)
     """
 
-    def __init__(self, activation, W_t, v_t, *, kernel_dirs=None):
+    def __init__(self, activation, W_t, v_t, b_t=None, *, kernel_dirs=None):
         from ..kernels import resolve
 
         self.kernels = resolve(activation, kernel_dirs)
         self.relu = isinstance(self.kernels, ReluKernels)
         W_t, v_t = check_weights(W_t, v_t)
+        self.b_t = None if b_t is None else check_biases(b_t, W_t.shape[0])
+        if self.b_t is not None:
+            self._check_bias_kernels()
         if self.relu:
             zero = _zero_rows(W_t)
             if zero:
@@ -156,6 +181,7 @@ class Landscape:
         # consistently); the ReLU family's vector route is accurate as it is.
         self.rule = None if self.relu else ConsistentRule(self.kernels)
         self._last: tuple | None = None
+        self._bias_cache: tuple | None = None
 
     # ------------------------------------------------------------------ input
     def check(self, W, v) -> tuple[np.ndarray, np.ndarray]:
@@ -211,10 +237,11 @@ class Landscape:
         return theta[: h * self.d].reshape(h, self.d), theta[h * self.d :]
 
     @staticmethod
-    def flat(W, v) -> np.ndarray:
-        """``theta = (vec W row-major, v)``."""
+    def flat(W, v, b=None) -> np.ndarray:
+        """``theta = (vec W row-major, v)``, or ``(vec W row-major, v, b)`` with biases."""
         W, v = np.asarray(W), np.asarray(v)
-        return np.concatenate([W.reshape(-1), v])
+        parts = [W.reshape(-1), v] + ([] if b is None else [np.asarray(b)])
+        return np.concatenate(parts)
 
     # ------------------------------------------------------------------ kernels
     def _state(self, W, v, system: str) -> _State:
@@ -323,8 +350,11 @@ class Landscape:
             self._teacher[key] = kernel_matrices(self.kernels, Wt, system=system)
         return self._teacher[key]
 
-    def loss(self, W, v, *, system: str = "float64"):
+    def loss(self, W, v, b=None, *, system: str = "float64"):
         """``L(W, v) = 1/2 E[(f - f_t)^2]``: a float, or a number of ``system``.
+
+        With biases (``b``, or the teacher's ``b_t``) from the kernel matrices with means in
+        every system (float64 too), unless every bias is zero: then exactly as without.
 
         In float64 from one evaluation over the stacked rows (:meth:`value_and_gradient`),
         in other systems from the kernel matrices of the student against itself and the
@@ -336,8 +366,10 @@ class Landscape:
         v : array_like, shape (h_s,)
         system : {"float64", "mpmath", "fraction", "fmpq"}
         """
+        if self._biased(b):
+            return self._bias_loss(W, v, b, system)
         if system == "float64":
-            return self.value_and_gradient(W, v)[0]
+            return self._value_and_gradient(W, v)[0]
         st = self._state(W, v, system)
         Ktt = self._teacher_kernels(system)["K00"]
         return (
@@ -350,7 +382,8 @@ class Landscape:
         """``eps`` times the summed magnitude of the loss's cancelling terms (plus the kernels'
         own error when they could not be evaluated by one consistent rule): values of ``L``
         below a few hundred times this are noise."""
-        return self.value_and_gradient(W, v)[3]
+        self._bias_free_only("loss_floor")
+        return self._value_and_gradient(W, v)[3]
 
     def _rho(self, st: _State) -> np.ndarray:
         """``rho_i = E[r sigma'(z_i) x]``, shape (h, d)."""
@@ -361,10 +394,13 @@ class Landscape:
             - (T["K11"] * st.vt[None, :]).dot(st.Wt)
         )
 
-    def gradient(self, W, v, *, system: str = "float64") -> np.ndarray:
-        """``dL/dtheta``, shape ``(h_s d + h_s,)``: ``W`` row-major, then ``v``."""
+    def gradient(self, W, v, b=None, *, system: str = "float64") -> np.ndarray:
+        """``dL/dtheta``, shape ``(h_s d + h_s,)``: ``W`` row-major, then ``v`` (then ``b``,
+        shape ``(h_s d + 2 h_s,)``, with student biases)."""
+        if self._biased(b):
+            return self._bias_gradient(W, v, b, system)
         if system == "float64":
-            _, gW, gv, _ = self.value_and_gradient(W, v)
+            _, gW, gv, _ = self._value_and_gradient(W, v)
             return np.concatenate([gW.reshape(-1), gv])
         st = self._state(W, v, system)
         gW = st.v[:, None] * self._rho(st)
@@ -372,6 +408,12 @@ class Landscape:
         return np.concatenate([gW.reshape(-1), gv])
 
     def value_and_gradient(self, W, v) -> tuple[float, np.ndarray, np.ndarray, float]:
+        """:meth:`_value_and_gradient`, for a Landscape without biases (the flows and
+        searches move ``W`` and ``v``; with biases use :meth:`loss` and :meth:`gradient`)."""
+        self._bias_free_only("value_and_gradient")
+        return self._value_and_gradient(W, v)
+
+    def _value_and_gradient(self, W, v) -> tuple[float, np.ndarray, np.ndarray, float]:
         """``(L, dL/dW, dL/dv, floor)`` in float64 from one kernel evaluation.
 
         With ``R = [W; W_t]``, ``u = [v; -v_t]`` and the kernels of the stacked rows
@@ -405,6 +447,7 @@ class Landscape:
     def gradient_floor(self, W, v) -> float:
         """``eps`` times the 2-norm of the gradient formula with every term by its magnitude:
         ``|grad L|`` below a few times this is rounding noise."""
+        self._bias_free_only("gradient_floor")
         ev = self._stacked(W, v)
         W, v, R, u, K = ev["W"], ev["v"], ev["R"], ev["u"], ev["K"]
         h = W.shape[0]
@@ -436,13 +479,15 @@ class Landscape:
         blocks = v[:, None, None] * blocks
         return blocks, self._rho(st)
 
-    def hessian(self, W, v, *, part: str = "full", system: str = "float64") -> np.ndarray:
+    def hessian(self, W, v, b=None, *, part: str = "full", system: str = "float64") -> np.ndarray:
         """The Hessian ``d^2 L / dtheta^2`` (or one of its parts) as a dense matrix.
 
         Parameters
         ----------
         W : array_like, shape (h_s, d)
         v : array_like, shape (h_s,)
+        b : array_like, shape (h_s,), optional
+            The student's biases (then ``P_s = h_s d + 2 h_s``, ``b`` last).
         part : {"full", "gauss-newton", "residual"}
             ``G = E[g g^T]`` with ``g = df/dtheta`` (PSD), ``R = E[r d^2 f/dtheta^2]``
             (zero where the student computes the teacher's function), or ``G + R``.
@@ -450,10 +495,12 @@ class Landscape:
 
         Returns
         -------
-        ndarray, shape (P_s, P_s), P_s = h_s d + h_s
+        ndarray, shape (P_s, P_s), P_s = h_s d + h_s (h_s d + 2 h_s with biases)
             Exactly symmetric: float64, or an object array of the system's numbers.
         """
         check_part(part)
+        if self._biased(b):
+            return self._bias_hessian(W, v, b, part, system)
         W, v = self.check(W, v)
         h, d = W.shape
         if system == "float64":
@@ -491,6 +538,7 @@ class Landscape:
         part : {"full", "gauss-newton", "residual"}
         """
         check_part(part)
+        self._bias_free_only("operator", "Landscape.hessian(W, v, b) (dense)")
         W, v = self.check(W, v)
         if W.dtype == object or v.dtype == object:
             raise SymhessError("the Hessian operator works in float64; give float weights")
@@ -503,7 +551,7 @@ class Landscape:
         st = self._with_extra(self._state(W, v, "float64"))
         return LandscapeOperator(st, self._rho(st), part)
 
-    def hessian_error(self, W, v) -> float:
+    def hessian_error(self, W, v, b=None) -> float:
         """A bound on ``max |H_ab|``'s error from the kernels' error estimates (quadrature),
         else 0.
 
@@ -511,6 +559,8 @@ class Landscape:
         entry by its error estimate and each coefficient by its magnitude bounds the entry's
         error.
         """
+        if self._biased(b):
+            return self._bias_hessian_error(W, v, b)
         if self.relu:  # closed forms from the vectors: rounding only
             self.check(W, v)
             return 0.0
@@ -530,6 +580,202 @@ class Landscape:
         G = assemble(S, bound.W, bound.v)
         blocks, rho = self._residual_blocks(bound)
         return float(np.max(np.abs(G)) + max(np.max(np.abs(blocks)), np.max(np.abs(rho))))
+
+    # ------------------------------------------------------------------ biases
+    def _biased(self, b) -> bool:
+        """Whether a call involves biases (the student's ``b`` or the teacher's ``b_t``)."""
+        return b is not None or self.b_t is not None
+
+    def _check_bias_kernels(self) -> None:
+        if self.relu:
+            raise SymhessError(
+                "the Landscape with biases needs K30 and K40 with means, which the ReLU family "
+                "does not have (its sigma'' is a Dirac delta); use it without biases"
+            )
+        self.kernels.check_means("float64")
+
+    def _bias_free_only(self, what: str, instead: str = "loss, gradient and hessian") -> None:
+        if self.b_t is not None:
+            raise SymhessError(
+                f"Landscape.{what} works without biases only; this teacher has biases b_t "
+                f"(use {instead} with the student's b)"
+            )
+
+    def _bias_state(self, W, v, b, system: str) -> _State:
+        """Kernel matrices with means (the ten of the student against itself and against the
+        teacher) at one student point; ``b = None``: a student without biases (means 0)."""
+        self._check_bias_kernels()
+        W, v = self.check(W, v)
+        h = W.shape[0]
+        b = None if b is None else check_biases(b, h)
+        systems.check_system(system)
+        key = (
+            system,
+            mpmath.mp.dps,
+            W.shape,
+            W.tobytes() if W.dtype != object else tuple(W.ravel()),
+            v.tobytes() if v.dtype != object else tuple(v),
+            None if b is None else (b.tobytes() if b.dtype != object else tuple(b)),
+        )
+        if self._bias_cache is not None and self._bias_cache[0] == key:
+            return self._bias_cache[1]
+        self.kernels.check_means(system)
+        Wn, vn = systems.array(W, system), systems.array(v, system)
+        Wt, vt = self._teacher_arrays(system)
+        ms = systems.array(np.zeros(h) if b is None else b, system)
+        mt = systems.array(np.zeros(self.h_t) if self.b_t is None else self.b_t, system)
+        S = kernel_matrices(self.kernels, Wn, system=system, b=ms)
+        T = kernel_matrices(self.kernels, Wn, Wt, system=system, b=ms, b_u=mt)
+        errors = {
+            name: m.errors
+            for name, m in (("S", S), ("T", T))
+            if getattr(m, "errors", None) is not None
+        }
+        st = _State(Wn, vn, Wt, vt, S, T, system, errors, ms=ms, mt=mt)
+        self.last_kernel_error = st.kernel_error
+        self._bias_cache = (key, st)
+        return st
+
+    @staticmethod
+    def _zero_biases(st: _State) -> bool:
+        return _all_zero(st.ms) and _all_zero(st.mt)
+
+    def _with_bias_extra(self, st: _State) -> _State:
+        """Add ``X30`` and ``X40`` with means on all rows ``U = [W; W_t]`` (self pairs at
+        ``c = a = b``, the same mean); with every bias zero ``X40`` by the bias-free route."""
+        if "K30" in st.X:
+            return st
+        W, U = st.W, st.U
+        h = W.shape[0]
+        m_all = np.concatenate([st.ms, st.mt])
+        zero = self._zero_biases(st)
+        with np.errstate(over="ignore", invalid="ignore"):  # the kernels refuse non-finite input
+            a = np.array([w.dot(w) for w in W], dtype=W.dtype)
+            bb = np.concatenate([a, np.array([u.dot(u) for u in U[h:]], dtype=U.dtype)])
+            C = W.dot(U.T)
+        C[np.arange(h), np.arange(h)] = a
+        names = ("K30",) if zero else MEAN_EXTRA_NAMES
+        res = self.kernels.evaluate_mean_extra(
+            a[:, None], bb[None, :], C, st.ms[:, None], m_all[None, :], st.system, names
+        )
+        shape = (h, U.shape[0])
+        for name, x in zip(names, res.values, strict=True):
+            st.X[name] = _full(x, shape)
+        if res.errors is not None:
+            st.errors["X"] = {n: _full(e, shape) for n, e in zip(names, res.errors, strict=True)}
+        if zero:  # the W, v part bit for bit as without biases
+            self._with_extra(st)
+        self.last_kernel_error = st.kernel_error
+        return st
+
+    def _teacher_bias_k00(self, system: str):
+        key = ("kernels with means", system, mpmath.mp.dps)
+        if key not in self._teacher:
+            Wt, _ = self._teacher_arrays(system)
+            mt = systems.array(np.zeros(self.h_t) if self.b_t is None else self.b_t, system)
+            self._teacher[key] = kernel_matrices(self.kernels, Wt, system=system, b=mt)["K00"]
+        return self._teacher[key]
+
+    def _bias_loss(self, W, v, b, system: str):
+        st = self._bias_state(W, v, b, system)
+        if system == "float64" and self._zero_biases(st):
+            return self._value_and_gradient(W, v)[0]
+        Ktt = self._teacher_bias_k00(system)
+        value = (
+            st.v.dot(st.S["K00"]).dot(st.v)
+            - 2 * st.v.dot(st.T["K00"]).dot(st.vt)
+            + st.vt.dot(Ktt).dot(st.vt)
+        ) / 2
+        return float(value) if system == "float64" else value
+
+    def _bias_gradient(self, W, v, b, system: str) -> np.ndarray:
+        st = self._bias_state(W, v, b, system)
+        if system == "float64" and self._zero_biases(st):
+            _, gW, gv, _ = self._value_and_gradient(W, v)
+        else:
+            gW = st.v[:, None] * self._rho(st)
+            gv = st.S["K00"].dot(st.v) - st.T["K00"].dot(st.vt)
+        parts = [gW.reshape(-1), gv]
+        if b is not None:
+            parts.append(st.v * st.cross("K10").dot(st.c))  # dL/db_i = v_i E[r sigma'(z_i)]
+        return np.concatenate(parts)
+
+    def _bias_residual(self, st: _State):
+        """The residual's bias entries: ``R_bv`` and ``R_bb`` (diagonal, shape (h,)) and
+        ``R_bW`` (row ``i`` against the block of neuron ``i``, shape (h, d))."""
+        c, U = st.c, st.U
+        rbv = st.cross("K10").dot(c)
+        rbb = st.v * st.cross("K20").dot(c)
+        rbW = st.v[:, None] * (
+            st.cross("K30").dot(c)[:, None] * st.W + (st.cross("K21") * c[None, :]).dot(U)
+        )
+        return rbv, rbb, rbW
+
+    def _bias_hessian(self, W, v, b, part: str, system: str) -> np.ndarray:
+        W, v = self.check(W, v)
+        h, d = W.shape
+        has_b = b is not None
+        if system == "float64":
+            check_memory(h, d, DENSE_COPIES, bias=has_b)
+        st = self._bias_state(W, v, b, system)
+        hd, P0 = h * d, h * d + h
+        P = P0 + h * has_b
+        if part == "residual":
+            if system == "float64":
+                H = np.zeros((P, P))
+            else:
+                H = np.empty((P, P), dtype=object)
+                H[...] = systems.scalar(0, system)
+        else:
+            K = st.S if has_b else {name: st.S[name] for name in KERNEL_NAMES}
+            H = assemble(K, st.W, st.v)
+        if part == "gauss-newton":
+            return H
+        st = self._with_bias_extra(st)
+        blocks, rho = self._residual_blocks(st)
+        for i in range(h):  # h blocks of d x d: a loop over neurons, not over entries
+            rows = slice(i * d, (i + 1) * d)
+            H[rows, rows] = H[rows, rows] + blocks[i]
+            H[rows, hd + i] = H[rows, hd + i] + rho[i]
+            H[hd + i, rows] = H[hd + i, rows] + rho[i]
+        if has_b:
+            rbv, rbb, rbW = self._bias_residual(st)
+            for i in range(h):
+                rows = slice(i * d, (i + 1) * d)
+                H[P0 + i, rows] = H[P0 + i, rows] + rbW[i]
+                H[rows, P0 + i] = H[rows, P0 + i] + rbW[i]
+                H[P0 + i, hd + i] = H[P0 + i, hd + i] + rbv[i]
+                H[hd + i, P0 + i] = H[hd + i, P0 + i] + rbv[i]
+                H[P0 + i, P0 + i] = H[P0 + i, P0 + i] + rbb[i]
+        return H
+
+    def _bias_hessian_error(self, W, v, b) -> float:
+        """:meth:`hessian_error` with biases: every kernel entry replaced by its error estimate
+        and every coefficient by its magnitude, bias entries included."""
+        st = self._with_bias_extra(self._bias_state(W, v, b, "float64"))
+        if not st.errors:
+            return 0.0
+        has_b = b is not None
+
+        def bound_of(which, like):
+            E = st.errors.get(which)
+            return {
+                k: (E[k] if E is not None and k in E else np.zeros_like(x)) for k, x in like.items()
+            }
+
+        names = KERNEL_NAMES + (BIAS_NAMES if has_b else ())
+        S = bound_of("S", {k: st.S[k] for k in names})
+        T = bound_of("T", {k: st.T[k] for k in names})
+        bound = _State(np.abs(st.W), np.abs(st.v), np.abs(st.Wt), -np.abs(st.vt), S, T, "float64")
+        X = bound_of("X", {k: st.X[k] for k in MEAN_EXTRA_NAMES})
+        bound.X["K30"] = X["K30"]
+        bound.X["K40"] = bound_of("K40", {"K40": st.X["K40"]})["K40"] + X["K40"]
+        G = assemble(S, bound.W, bound.v)
+        blocks, rho = self._residual_blocks(bound)
+        residual = [np.max(np.abs(blocks)), np.max(np.abs(rho))]
+        if has_b:
+            residual += [float(np.max(np.abs(x))) for x in self._bias_residual(bound)]
+        return float(np.max(np.abs(G)) + max(residual))
 
     def notes(self) -> list[str]:
         """How the kernels were computed (quadrature rule and error estimate), for reports."""
