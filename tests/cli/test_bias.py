@@ -155,6 +155,8 @@ def test_bad_biases_in_one_line(files, key, extra, fragments, command, tmp_path,
         ),
         (["analyze", "erf(z)", "--d", "2", "--h", "2", "--bias", "--no-bias"], "not both"),
         (["dynamics", "z", "--d", "2", "--h", "2", "--bias"], "training with biases"),
+        (["flow", "erf(z)", "--d", "2", "--h", "2", "--bias"], "flow with biases"),
+        (["critical-points", "erf(z)", "--d", "2", "--h", "2", "--bias"], "survey with biases"),
     ],
 )
 def test_bad_bias_options_in_one_line(argv, fragment, capsys):
