@@ -364,6 +364,8 @@ class Landscape:
         ----------
         W : array_like, shape (h_s, d)
         v : array_like, shape (h_s,)
+        b : array_like, shape (h_s,), optional
+            The student's biases.
         system : {"float64", "mpmath", "fraction", "fmpq"}
         """
         if self._biased(b):
