@@ -89,6 +89,8 @@ class UnitBlockPreconditioner(_Symmetric):
     """
 
     def __init__(self, op):
+        if getattr(op, "bias", False):
+            raise SymhessError("it has no bias blocks (a network with biases)")
         super().__init__(dtype=np.float64, shape=op.shape)
         W, v, K = op.W, op.v, op.kernel_diagonals
         self.h, self.d, self.W = W.shape[0], W.shape[1], W
@@ -145,6 +147,8 @@ class HermitePreconditioner(_Symmetric):
     """
 
     def __init__(self, op):
+        if getattr(op, "bias", False):
+            raise SymhessError("it has no bias blocks (a network with biases)")
         super().__init__(dtype=np.float64, shape=op.shape)
         W, v, K = op.W, op.v, op.kernel_diagonals
         h, d = W.shape
