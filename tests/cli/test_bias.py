@@ -150,8 +150,12 @@ def test_bad_biases_in_one_line(files, key, extra, fragments, command, tmp_path,
         (["rank", "z**2", "--d", "2", "--h", "2", "--bias", "nan"], "--bias must be a number"),
         (["analyze", "z", "--bias", "--no-bias"], "not both"),
         (
-            ["rank", "erf(z)", "--d", "2", "--h", "2", "--bias", "--method", "exact"],
+            ["rank", "tanh(z)", "--d", "2", "--h", "2", "--bias", "--method", "exact"],
             "exact rank needs a polynomial",
+        ),
+        (
+            ["rank", "tanh(z)", "--d", "2", "--h", "2", "--bias", "--method", "mpmath"],
+            "cannot be evaluated in 'mpmath'",
         ),
         (["analyze", "erf(z)", "--d", "2", "--h", "2", "--bias", "--no-bias"], "not both"),
         (["dynamics", "z", "--d", "2", "--h", "2", "--bias"], "training with biases"),
