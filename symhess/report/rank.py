@@ -135,8 +135,8 @@ def rank_section(
     exact for polynomial activations with ``P <= 400`` and certified (128-bit balls) for the
     ReLU family with ``P <= 150`` (the teacher's floats enter as their exact binary values).
     A teacher with biases gets the rank with biases (no certified method: the exact rank for
-    polynomials, mpmath for the ReLU family) and the rank without biases at the same ``W, v``,
-    for the seed paper's claim.
+    polynomials, mpmath for erf and the ReLU family) and the rank without biases at the same
+    ``W, v``, for the seed paper's claim.
     """
     kern = resolve(spec, kernel_dirs)
     act = kern.activation
