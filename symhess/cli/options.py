@@ -34,7 +34,12 @@ most trustworthy one (:func:`methods_of`)."""
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line and exit 2 like every other input error."""
+    """argparse, but usage errors are one line and exit 2 like every other input error, and
+    no abbreviated options (``--teacher`` must never be read as a prefix of ``--teachers``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         raise SymhessError(message)

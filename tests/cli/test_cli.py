@@ -207,3 +207,11 @@ def test_sweep_runs_with_its_default_grid(capsys):
     code, out, err = run(["sweep", "z**2", "--method", "exact"], capsys)
     assert code == 0, err
     assert "25 points: 25 equal an exact prediction" in out
+
+
+def test_options_are_never_abbreviated(capsys):
+    """``spectrum --teacher`` (a command without that option) must not be read as its
+    ``--teachers``."""
+    code, _, err = run(["spectrum", "z", "--teacher", "T.npz"], capsys)
+    assert code == 2
+    assert "unrecognized arguments: --teacher" in err and "\n" not in err.strip()
