@@ -28,6 +28,7 @@ import numpy as np
 import scipy.linalg
 
 from ..base import memory, progress
+from ..base.threads import describe as blas_threads
 from ..base.threads import lapack_threads, solver_threads
 from ..curvature.accuracy import HessianError, hessian_error
 from ..curvature.dense import assemble, check_size
@@ -304,6 +305,11 @@ def reduced_operator(kernels, W: np.ndarray, v: np.ndarray) -> tuple[HessianOper
     return HessianOperator(rotated(K, Q), W @ Q, v, kernels=kernels), A
 
 
+DENSE_SMALLEST_MAX = 4000
+"""Reduced sizes ``h^2 + h`` up to which the smallest eigenvalues come from LAPACK on the whole
+reduced matrix (h <= 62: a few seconds) instead of LOBPCG on the reduced operator."""
+
+
 def reduced_extremes(
     activation,
     W,
@@ -341,6 +347,29 @@ def reduced_extremes(
         raise SymhessError(f"k must be a positive integer, got {k!r}")
     if k > P:
         raise SymhessError(f"k = {k} exceeds the number of parameters P = {P}")
+    if which == "smallest" and reduced_size(h, d) <= DENSE_SMALLEST_MAX:
+        # the bottom of the reduced spectrum is clustered near zero, where LOBPCG's relative
+        # residuals stall; LAPACK on the whole reduced matrix is exact and takes seconds here
+        spec = reduced_spectrum(kernels, W, v, threads=threads, show_progress=show_progress)
+        values, counts = spec.values()
+        flags = np.concatenate([np.zeros(spec.reduced.size, bool), np.ones(h, bool)])
+        flags = flags[np.argsort(np.concatenate([spec.reduced, spec.bulk]), kind="stable")]
+        out = spec.extremes(k, "smallest")
+        from_bulk = np.repeat(flags, counts)[:k]
+        n = reduced_size(h, d)
+        floor = n * np.finfo(float).eps * float(np.max(np.abs(values), initial=0.0))
+        if spec.error is not None:  # the kernels' errors and the rounding of the Stein terms
+            floor += spec.error.bound
+        method = (
+            f"LAPACK eigvalsh of the whole reduced matrix (size {n:,}; at most "
+            f"{DENSE_SMALLEST_MAX:,}: exact, no iteration) + eig(A)"
+        )
+        return (
+            Extremes(
+                out, which, method, 0, floor, True, spec.seconds, float("nan"), blas_threads()
+            ),
+            from_bulk,
+        )
     op, A = reduced_operator(kernels, W, v)
     res = extreme_eigenvalues(
         op,

@@ -28,7 +28,10 @@ def dense(expr, d, h, seed=0):
 @pytest.mark.parametrize("which", ["largest", "smallest"])
 def test_eigs_uses_the_reduction_for_d_above_h(which, capsys):
     out = run(["eigs", "erf(z)", "--d", "30", "--h", "6", "--which", which, "--k", "8"], capsys)
-    assert "exact row-space reduction" in out and "on the reduced operator" in out
+    assert "exact row-space reduction" in out
+    # the smallest of a reduced matrix this small come from LAPACK on all of it
+    route = "on the reduced operator" if which == "largest" else "whole reduced matrix"
+    assert route in out
     found = [float(x) for x in re.findall(r"^\s+(-?\d\.\d{12}e[+-]\d+)", out, flags=re.M)]
     ref = dense("erf(z)", 30, 6)
     ref = ref[::-1][:8] if which == "largest" else ref[:8]

@@ -74,6 +74,19 @@ def test_extremes_from_the_spectrum_and_from_the_reduced_operator():
     low, bulk = reduction.reduced_extremes("erf(z)", t.W, t.v, 60, "smallest")
     np.testing.assert_allclose(low.eigenvalues, dense[:60], rtol=1e-9)
     assert bulk.sum() >= d - h
+    assert "whole reduced matrix" in low.method and low.products == 0
+
+
+def test_smallest_from_the_reduced_operator_beyond_the_dense_limit(monkeypatch):
+    """Above DENSE_SMALLEST_MAX the smallest come from LOBPCG on the reduced operator."""
+    monkeypatch.setattr(reduction, "DENSE_SMALLEST_MAX", 0)
+    d, h = 50, 6
+    t = symhess.sample_teacher(d, h, seed=4)
+    dense = np.linalg.eigvalsh(symhess.hessian("erf(z)", t.W, t.v))
+    low, bulk = reduction.reduced_extremes("erf(z)", t.W, t.v, 60, "smallest")
+    np.testing.assert_allclose(low.eigenvalues, dense[:60], rtol=1e-9)
+    assert bulk.sum() >= d - h
+    assert "reduced operator" in low.method and low.products > 0
 
 
 @pytest.mark.parametrize("act", ["tanh(z)", "relu(z)"])
