@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import sympy
 
+from ..errors import SymhessError
 from ..symbolic import KERNEL_NAMES, symbolic_kernels
 
 
 def run(args) -> int:
-    K = symbolic_kernels(args.expr, method=args.method)
+    K = symbolic_kernels(args.expr, method=args.method, missing_ok=True)
+    if K is None:
+        raise SymhessError(
+            f"{args.expr!r} has no closed-form kernels: its kernels are integrals, evaluated "
+            f"to a stated tolerance by quadrature - try: symhess quadrature {args.expr!r}"
+        )
     for name in KERNEL_NAMES:
         text = sympy.latex(K[name]) if args.latex else sympy.sstr(K[name])
         label = f"K_{{{name[1:]}}}" if args.latex else name
