@@ -134,19 +134,22 @@ def seeds(text):
 prec = integer("--prec", MIN_PREC, maximum=MAX_PREC)
 
 
-def methods_of(choice: str, kernels) -> tuple[str, ...]:
+def methods_of(choice: str, kernels, bias: bool = False) -> tuple[str, ...]:
     """``all`` means every method that applies to these kernels (no exact rank for a
-    non-polynomial, a certified one only for kernels in ball arithmetic); ``best`` the one
-    most trustworthy method that applies: exact for polynomials (routed to certified, with a
-    note, for kernels that are not rational but evaluate in ball arithmetic: erf, the ReLU
-    family), else every method that applies."""
+    non-polynomial, a certified one only for kernels in ball arithmetic, mpmath with biases
+    only for kernels with means in mpmath); ``best`` the one most trustworthy method that
+    applies: exact for polynomials (routed to certified, with a note, for kernels that are not
+    rational but evaluate in ball arithmetic: erf, the ReLU family), else every method that
+    applies."""
     if choice == "best":
         if kernels.activation.is_polynomial:
             return ("exact",)
-        return ("exact",) if "arb" in kernels.systems else applicable_methods(kernels)
+        if "arb" in kernels.systems:
+            return ("exact",)
+        return applicable_methods(kernels, bias)
     if choice != "all":
         return (choice,)
-    return applicable_methods(kernels)
+    return applicable_methods(kernels, bias)
 
 
 # ----------------------------------------------------------------------------- groups

@@ -22,9 +22,9 @@ from .options import (
 def cmd_rank(args):
     kern = kernels_from(args)
     act = kern.activation
-    methods = methods_of(args.method, kern)
     s = DEFAULT_SEED if args.seed is None else args.seed
     t = rational_teacher(args.d, args.h, s, bias=args.bias)
+    methods = methods_of(args.method, kern, bias=t.has_bias)
     if t.has_bias:
         kern.check_means("float64")
     report = rank_report(
@@ -52,6 +52,8 @@ def cmd_rank(args):
     if args.method == "all" and not act.is_polynomial:
         instead = "; certified instead" if "certified" in methods and not t.has_bias else ""
         print(f"            (no exact rank: the activation is not a polynomial{instead})")
+    if args.method == "all" and t.has_bias and "mpmath" in kern.systems and "mpmath" not in methods:
+        print("            (no mpmath rank: its kernels with means exist in float64 only)")
     print()
     print("\n".join(report_lines(report)))
     return 0

@@ -71,7 +71,12 @@ def cmd_sweep(args):
     for act in acts:
         kern = resolve(act, args.kernels)
         act, methods, said = check_methods(
-            kern, methods_of(args.method, kern), args.dps, args.kernels, args.prec, args.bias
+            kern,
+            methods_of(args.method, kern, bias=bool(args.bias)),
+            args.dps,
+            args.kernels,
+            args.prec,
+            args.bias,
         )
         notes.setdefault(act.short + (" with biases" if args.bias else ""), said)
         tasks += grid_tasks(

@@ -272,18 +272,27 @@ def prime(seed: int = 0) -> int:
     return n
 
 
-def applicable_methods(kernels: Kernels) -> tuple[str, ...]:
+def applicable_methods(kernels: Kernels, bias: bool = False) -> tuple[str, ...]:
     """The rank methods that apply to these kernels, in :data:`METHODS` order: float always,
-    mpmath for kernels that evaluate in it (closed forms, and quadrature in arb), exact for
-    polynomials, certified for kernels in ball arithmetic."""
+    mpmath for kernels that evaluate in it (closed forms, and quadrature in arb; with
+    ``bias``, only kernels that have their means in mpmath), exact for polynomials, certified
+    for kernels in ball arithmetic."""
     out = ["float"]
-    if "mpmath" in kernels.systems:
+    if "mpmath" in kernels.systems and (not bias or _means_in(kernels, "mpmath")):
         out.append("mpmath")
     if kernels.activation.is_polynomial:
         out.append("exact")
     if "arb" in kernels.systems:
         out.append("certified")
     return tuple(out)
+
+
+def _means_in(kernels: Kernels, system: str) -> bool:
+    try:
+        kernels.check_means(system)
+    except SymhessError:
+        return False
+    return True
 
 
 def check_methods(

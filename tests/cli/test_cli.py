@@ -215,3 +215,10 @@ def test_options_are_never_abbreviated(capsys):
     code, _, err = run(["spectrum", "z", "--teacher", "T.npz"], capsys)
     assert code == 2
     assert "unrecognized arguments: --teacher" in err and "\n" not in err.strip()
+
+
+def test_rank_with_biases_of_a_quadrature_activation_runs_with_its_defaults(capsys):
+    """'all' leaves out mpmath, whose quadrature has no means, and says so."""
+    code, out, err = run(["rank", "tanh(z)", "--d", "2", "--h", "2", "--bias"], capsys)
+    assert code == 0, err
+    assert "no mpmath rank" in out and "float64" in out
