@@ -53,22 +53,16 @@ def run(args) -> int:
     import time
 
     from ..curvature.anywhere import Landscape
-    from ..errors import SymhessError
     from ..kernels import QuadratureKernels, resolve
     from ..landscape.critical import critical_points
     from ..report import landscape as rep
-    from .options import teacher_from
+    from .options import LANDSCAPE_WITHOUT_BIASES, refuse_biases, teacher_from
 
     if args.plot:
         check_output(args.plot, args.force)
     kern = resolve(args.expr, args.kernels)
     teacher, origin = teacher_from(args)
-    if teacher.has_bias:
-        raise SymhessError(
-            "the critical-point survey with biases is not implemented: it moves W and v only "
-            "(symhess.Landscape(..., b_t=...) gives the loss, gradient and Hessian with biases "
-            "in Python)"
-        )
+    refuse_biases(teacher, "the critical-point survey", LANDSCAPE_WITHOUT_BIASES)
     h_s = args.student_h or teacher.h
     starts = args.starts or (
         DEFAULT_STARTS_QUADRATURE if isinstance(kern, QuadratureKernels) else DEFAULT_STARTS

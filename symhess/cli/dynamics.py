@@ -54,7 +54,7 @@ def run(args) -> int:
     from ..dynamics import experiment
     from ..errors import SymhessError
     from ..report.figures import dynamics_lines
-    from .options import check_plot, kernels_from, teacher_from
+    from .options import check_plot, kernels_from, refuse_biases, teacher_from
 
     if args.plot:
         check_plot(args.plot, args.force)
@@ -63,11 +63,11 @@ def run(args) -> int:
     batch = (args.batch or DEFAULT_BATCH) if args.sgd else None
     kern = kernels_from(args)
     teacher, origin = teacher_from(args)
-    if teacher.has_bias:
-        raise SymhessError(
-            "training with biases is not implemented: the dynamics train W and v only "
-            "(symhess.hessian, operator, rank and analyze take biases)"
-        )
+    refuse_biases(
+        teacher,
+        "training",
+        "the dynamics train W and v only (symhess.hessian, operator, rank and analyze take biases)",
+    )
     ex = experiment(
         kern,
         teacher,

@@ -115,18 +115,13 @@ def run(args) -> int:
     from ..landscape.trajectory import spectra_along
     from ..landscape.wider import minimum_structure, symmetries
     from ..report import landscape as rep
-    from .options import teacher_from
+    from .options import LANDSCAPE_WITHOUT_BIASES, refuse_biases, teacher_from
 
     if args.plot:
         check_output(args.plot, args.force)
     kern = resolve(args.expr, args.kernels)
     teacher, origin = teacher_from(args)
-    if teacher.has_bias:
-        raise SymhessError(
-            "the gradient flow with biases is not implemented: it moves W and v only "
-            "(symhess.Landscape(..., b_t=...) gives the loss, gradient and Hessian with biases "
-            "in Python)"
-        )
+    refuse_biases(teacher, "the gradient flow", LANDSCAPE_WITHOUT_BIASES)
     h_s = args.student_h or teacher.h
     ls = Landscape(kern, teacher.W, teacher.v)
     W0, v0 = initial_student(teacher.W, teacher.v, h_s, args.init, args.noise, args.start_seed)

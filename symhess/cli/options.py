@@ -386,6 +386,19 @@ def teacher_from(args):
     return teacher, origin + (bias_text(bias, d) if bias is not None else "") + ")"
 
 
+LANDSCAPE_WITHOUT_BIASES = (
+    "it moves W and v only (symhess.Landscape(..., b_t=...) gives the loss, gradient and "
+    "Hessian with biases in Python)"
+)
+
+
+def refuse_biases(teacher: Teacher, what: str, why: str) -> None:
+    """One line for a command that does not take biases: ``{what} with biases is not
+    implemented: {why}``."""
+    if teacher.has_bias:
+        raise SymhessError(f"{what} with biases is not implemented: {why}")
+
+
 def params_text(teacher: Teacher) -> str:
     """``P = h*d + h = 28``, or with biases ``P = h*d + 2h = 32 (W, v, b)``."""
     if teacher.has_bias:
