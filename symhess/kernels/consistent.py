@@ -43,6 +43,7 @@ from .quadrature import (
     QuadratureKernels,
     SmoothEvaluator,
     _hermite_table,
+    _trapezoid,
     _unit_moments,
 )
 from .smooth import SAFETY, kernel_orders
@@ -179,7 +180,7 @@ class ConsistentRule:
         self.rebuilds += 1
         h, L = units.step, units.half_width
         K = round(L / h)
-        t = h * np.arange(-K, K + 1)
+        t, wD, even = _trapezoid(K, h)
         half = h * np.arange(0, K + 1)  # t >= 0: psi_n(-t) = (-1)^n psi_n(t) folds the rest
         psi = _hermite_table(half, N)
         fold = np.full(K + 1, 1.0)
@@ -192,8 +193,8 @@ class ConsistentRule:
             "psi_even": np.ascontiguousarray(psi[0::2].T * fold[:, None]),
             "psi_odd": np.ascontiguousarray(psi[1::2].T),
             "w4": h * np.exp(-(t**2) / 4) / _SQRT2PI,
-            "wD": h * np.exp(-(t**2) / 2) / _SQRT2PI,
-            "even": (np.arange(-K, K + 1) % 2 == 0) * 2.0,
+            "wD": wD,
+            "even": even,
         }
         self.route = f"one Mehler rule for every entry ({N} terms, {t.size} nodes)"
 

@@ -96,6 +96,18 @@ TERM_LADDER = (16, 32, 64, 128, 256, 512, 1024, 2048)
 SYSTEMS = ("float64", "mpmath")
 
 _SQRT2PI = np.sqrt(2 * np.pi)
+
+
+def _trapezoid(K: int, step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The symmetric trapezoid rule of every route: nodes ``t = step * (-K..K)`` (symmetric to
+    the last bit, so odd integrands sum to exactly 0), weights ``step phi(t)`` (``phi`` the
+    standard normal density) and the factors of the half-resolution rule (even nodes, weight
+    2), shapes ``(2K + 1,)``."""
+    k = np.arange(-K, K + 1)
+    t = step * k
+    return t, step * np.exp(-(t**2) / 2) / _SQRT2PI, (k % 2 == 0) * 2.0
+
+
 _EPS = np.finfo(np.float64).eps
 _CHUNK_POINTS = 2_000_000  # grid points evaluated at once in the 2-D route
 _NODE_CHUNK = 4096  # nodes per block of the Hermite projection
@@ -260,8 +272,7 @@ def _unit_moments(
     fvals = None
     while True:
         h = L / K
-        k = np.arange(-K, K + 1)
-        t = h * k  # symmetric to the last bit: odd integrands sum to exactly 0
+        t, wD, even = _trapezoid(K, h)
         if fvals is None:
             fvals = np.stack(derivatives(mu[:, None] + r[:, None] * t[None, :]))  # (n, m, M)
         else:  # the old nodes are the even k of the new grid
@@ -275,8 +286,6 @@ def _unit_moments(
                 f"kernels of {source!r}: sigma or a derivative is not finite at "
                 f"|z| <= {L * float(r.max()) + float(np.max(np.abs(mu), initial=0.0)):.3g}"
             )
-        even = (k % 2 == 0) * 2.0  # the half-resolution rule: even nodes, double weight
-        wD = h * np.exp(-(t**2) / 2) / _SQRT2PI
         D = np.zeros((n, n, m))
         dD = np.zeros((n, n, m))
         for p, q in set(pairs) | {(p, p) for p in range(n)}:
@@ -540,17 +549,11 @@ def _direct_rule(derivatives, a, b, rho, s, pairs, kx: int, ky: int, L: float, m
     """
     m1, m2 = _means_or_zero(m1, a), _means_or_zero(m2, a)
     n = a.size
-    hx = L / kx
-    kk = np.arange(-kx, kx + 1)
-    x = hx * kk
-    wx = hx * np.exp(-(x**2) / 2) / _SQRT2PI
-    wxc = wx * (kk % 2 == 0) * 2.0
+    x, wx, even = _trapezoid(kx, L / kx)
+    wxc = wx * even
     if ky > 0:
-        hy = L / ky
-        ll = np.arange(-ky, ky + 1)
-        y = hy * ll
-        wy = hy * np.exp(-(y**2) / 2) / _SQRT2PI
-        wyc = wy * (ll % 2 == 0) * 2.0
+        y, wy, even = _trapezoid(ky, L / ky)
+        wyc = wy * even
     else:
         y = np.zeros(1)
         wy = wyc = np.ones(1)
@@ -598,10 +601,8 @@ def _lattice_rule(
     m1, m2 = _means_or_zero(m1, a), _means_or_zero(m2, a)
     n = a.size
     hx = L / kx
-    ii = np.arange(-kx, kx + 1)
-    x = hx * ii
-    wx = hx * np.exp(-(x**2) / 2) / _SQRT2PI
-    wxc = wx * (ii % 2 == 0) * 2.0
+    x, wx, even = _trapezoid(kx, hx)
+    wxc = wx * even
     fu = np.stack(derivatives(m1[:, None] + np.sqrt(a)[:, None] * x[None, :]))  # (nd, n, Mx)
     absr = np.abs(rho)
     sign = np.where(rho < 0, -1, 1)
@@ -625,7 +626,7 @@ def _lattice_rule(
     # G[q, j, p i + l], l = -Kmax..Kmax, are a strided view of G; sign = -1 reverses i.
     # Multiply-adds only (an FFT correlation is faster for long y rules, but its rounding,
     # ~1e-14 of max|G|, is invisible to the halving test).
-    inner = np.empty((G.shape[0], 2, n, ii.size))
+    inner = np.empty((G.shape[0], 2, n, x.size))
     for q in range(G.shape[0]):
         windows = sliding_window_view(G[q], 2 * Kmax + 1, axis=-1)[:, ::p, :]  # (n, Mx, My)
         inner[q, 0] = np.einsum("jil,jl->ji", windows, wy)
