@@ -79,6 +79,14 @@ DENSE_COPIES = 2.2
 _MATMAT_BUDGET = 512 * 2**20
 
 
+def _content(x: np.ndarray | None):
+    """A hashable cache key of an array's values (``None`` stays ``None``): its bytes, or for
+    exact and mpmath numbers (object arrays) the tuple of its entries."""
+    if x is None:
+        return None
+    return x.tobytes() if x.dtype != object else tuple(x.ravel())
+
+
 @dataclass
 class _State:
     """Kernel matrices at one student point, in one number system."""
@@ -247,13 +255,7 @@ class Landscape:
     def _state(self, W, v, system: str) -> _State:
         W, v = self.check(W, v)
         systems.check_system(system)
-        key = (
-            system,
-            mpmath.mp.dps,
-            W.shape,
-            W.tobytes() if W.dtype != object else tuple(W.ravel()),
-            v.tobytes() if v.dtype != object else tuple(v),
-        )
+        key = (system, mpmath.mp.dps, W.shape, _content(W), _content(v))
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
         self.kernels.check_system(system)
@@ -611,14 +613,7 @@ class Landscape:
         h = W.shape[0]
         b = None if b is None else check_biases(b, h)
         systems.check_system(system)
-        key = (
-            system,
-            mpmath.mp.dps,
-            W.shape,
-            W.tobytes() if W.dtype != object else tuple(W.ravel()),
-            v.tobytes() if v.dtype != object else tuple(v),
-            None if b is None else (b.tobytes() if b.dtype != object else tuple(b)),
-        )
+        key = (system, mpmath.mp.dps, W.shape, _content(W), _content(v), _content(b))
         if self._bias_cache is not None and self._bias_cache[0] == key:
             return self._bias_cache[1]
         self.kernels.check_means(system)
