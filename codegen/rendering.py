@@ -191,6 +191,19 @@ def _cse(exprs: list[sympy.Expr]):
     return replacements, reduced, ops
 
 
+# The generated functions' first lines: the inputs must broadcast together (one message).
+_BROADCAST_CHECK = (
+    "    # Inputs",
+    "    try:",
+    "        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))",
+    "    except ValueError:",
+    "        raise ValueError(",
+    '            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "',
+    '            f"{numpy.shape(b)}, {numpy.shape(c)}"',
+    "        ) from None",
+)
+
+
 def _function(
     printer,
     replacements,
@@ -226,14 +239,7 @@ def _function(
         f"    tuple of {len(names)}",
         "        Every kernel broadcast to the common shape of ``a, b, c``.",
         '    """',
-        "    # Inputs",
-        "    try:",
-        "        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))",
-        "    except ValueError:",
-        "        raise ValueError(",
-        '            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "',
-        '            f"{numpy.shape(b)}, {numpy.shape(c)}"',
-        "        ) from None",
+        *_BROADCAST_CHECK,
     ]
     if params:
         lines.append(f"    if len(s) != {len(params)}:")
@@ -439,14 +445,7 @@ def _render_pair(spec: ModuleSpec) -> str:
         f"    tuple of {len(MEAN_NAMES)}",
         "        Every kernel broadcast to the common shape of ``a, b, c``, ``s`` and ``t``.",
         '    """',
-        "    # Inputs",
-        "    try:",
-        "        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b), numpy.shape(c))",
-        "    except ValueError:",
-        "        raise ValueError(",
-        '            f"a, b, c do not broadcast together: shapes {numpy.shape(a)}, "',
-        '            f"{numpy.shape(b)}, {numpy.shape(c)}"',
-        "        ) from None",
+        *_BROADCAST_CHECK,
         f"    if len(s) != {p + 1} or len(t) != {p + 1}:",
         f'        raise ValueError(f"expected two lists of {p + 1} coefficients, '
         'got {len(s)} and {len(t)}")',
