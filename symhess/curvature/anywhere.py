@@ -61,7 +61,7 @@ from ..kernels.relu import ReluKernels, ReluResidual
 from ..symbolic.names import BIAS_NAMES, KERNEL_NAMES, MEAN_EXTRA_NAMES
 from ..teacher import check_biases, check_weights
 from .dense import assemble, check_memory
-from .matrices import _all_zero, _full, extra_kernel_matrices, kernel_matrices
+from .matrices import _all_zero, _full, extra_gram, extra_kernel_matrices, kernel_matrices
 from .matrix_free import HessianOperator, operator_bytes
 
 EPS = float(np.finfo(np.float64).eps)
@@ -646,11 +646,7 @@ class Landscape:
         h = W.shape[0]
         m_all = np.concatenate([st.ms, st.mt])
         zero = self._zero_biases(st)
-        with np.errstate(over="ignore", invalid="ignore"):  # the kernels refuse non-finite input
-            a = np.array([w.dot(w) for w in W], dtype=W.dtype)
-            bb = np.concatenate([a, np.array([u.dot(u) for u in U[h:]], dtype=U.dtype)])
-            C = W.dot(U.T)
-        C[np.arange(h), np.arange(h)] = a
+        a, bb, C = extra_gram(W, U)
         names = ("K30",) if zero else MEAN_EXTRA_NAMES
         res = self.kernels.evaluate_mean_extra(
             a[:, None], bb[None, :], C, st.ms[:, None], m_all[None, :], st.system, names

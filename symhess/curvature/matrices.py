@@ -126,22 +126,14 @@ def kernel_matrices(
     vectors = kernels.pair_matrices(W, U, system)
     if vectors is not None:
         return vectors
-    same = U is None
-    U = W if same else U
-    with np.errstate(over="ignore", invalid="ignore"):  # the kernels refuse non-finite input
-        C = W.dot(U.T)
-        a = np.array([w.dot(w) for w in W], dtype=W.dtype)[:, None]
-        b = a.T if same else np.array([u.dot(u) for u in U], dtype=U.dtype)[None, :]
-    if same:
-        C = (C + C.T) / 2
-        C[np.diag_indices_from(C)] = a[:, 0]
+    a, b, C = _gram(W, U)
     result = kernels.evaluate(a, b, C, system)
-    shape = (W.shape[0], U.shape[0])
+    shape = C.shape
     out = {n: _full(x, shape) for n, x in zip(KERNEL_NAMES, result.values, strict=True)}
     errors = None
     if result.errors is not None:
         errors = {n: _full(e, shape) for n, e in zip(KERNEL_NAMES, result.errors, strict=True)}
-    if same:
+    if U is None:
         for name in _SYMMETRIC:
             K = out[name]
             out[name] = (K + K.T) / 2
@@ -165,14 +157,9 @@ def extra_kernel_matrices(
     KernelMatrices
         Each of shape (h, len(U)), with the error estimates of quadrature kernels.
     """
-    h = W.shape[0]
-    with np.errstate(over="ignore", invalid="ignore"):  # the kernels refuse non-finite input
-        a = np.array([w.dot(w) for w in W], dtype=W.dtype)
-        b = np.concatenate([a, np.array([u.dot(u) for u in U[h:]], dtype=U.dtype)])
-        C = W.dot(U.T)
-    C[np.arange(h), np.arange(h)] = a
+    a, b, C = extra_gram(W, U)
     result = kernels.evaluate_extra(a[:, None], b[None, :], C, system, names)
-    shape = (h, U.shape[0])
+    shape = C.shape
     out = {n: _full(x, shape) for n, x in zip(names, result.values, strict=True)}
     errors = None
     if result.errors is not None:
@@ -180,7 +167,19 @@ def extra_kernel_matrices(
     return KernelMatrices(out, errors, result.tol, result.error_estimate, result.stats)
 
 
-def _gram(W, U, system):
+def extra_gram(W, U):
+    """``a`` (h,), ``b`` (len(U),) and ``C`` (h, len(U)) for the pairs ``(w_i, u_m)``, where
+    ``U`` starts with the rows of ``W``: the self pairs at ``c = a = b = |w_i|^2`` exactly."""
+    h = W.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):  # the kernels refuse non-finite input
+        a = np.array([w.dot(w) for w in W], dtype=W.dtype)
+        b = np.concatenate([a, np.array([u.dot(u) for u in U[h:]], dtype=U.dtype)])
+        C = W.dot(U.T)
+    C[np.arange(h), np.arange(h)] = a
+    return a, b, C
+
+
+def _gram(W, U):
     """``a`` (h, 1), ``b`` (1, h2) and ``C`` (h, h2); ``C`` exactly symmetric with ``c_ii =
     a_i`` when ``U is None``."""
     same = U is None
@@ -212,7 +211,7 @@ def _mean_matrices(kernels, W, U, system, b, b_u) -> KernelMatrices:
     if vectors is not None:  # exact kernels from the weight vectors (the ReLU family)
         out = dict(vectors)
     else:
-        a, bb, C = _gram(W, U, system)
+        a, bb, C = _gram(W, U)
         result = kernels.evaluate_means(a, bb, C, b[:, None], m2[None, :], system)
         out = {n: _full(x, shape) for n, x in zip(MEAN_NAMES, result.values, strict=True)}
         if result.errors is not None:
