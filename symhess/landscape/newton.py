@@ -320,15 +320,22 @@ def _newton(landscape, theta, h, grad, norms, tol, max_iter, rcond, extra_steps,
     return done(False, f"no convergence in {max_iter} iterations: |grad L| = {norms[-1]:.2e}")
 
 
+def _lower_gradient(trial, grad, current):
+    """``grad(trial)`` if it is finite and shorter than ``current``, else ``None`` (also when
+    the kernels refuse the trial point)."""
+    with np.errstate(all="ignore"):
+        try:
+            gt = grad(trial)
+        except SymhessError:
+            return None
+    return gt if np.all(np.isfinite(gt)) and np.linalg.norm(gt) < current else None
+
+
 def _backtrack(theta, step, grad, current):
     for k in range(30):
         trial = theta + step / 2**k
-        with np.errstate(all="ignore"):
-            try:
-                gt = grad(trial)
-            except SymhessError:
-                continue
-        if np.all(np.isfinite(gt)) and np.linalg.norm(gt) < current:
+        gt = _lower_gradient(trial, grad, current)
+        if gt is not None:
             return (trial, gt), "newton"
     return None, None
 
@@ -345,11 +352,7 @@ def _levenberg_marquardt(theta, H, g, grad, current):
                 trial = theta - scipy.linalg.solve(H2 + mu * np.eye(g.size), Hg, assume_a="pos")
             except np.linalg.LinAlgError:
                 continue
-        with np.errstate(all="ignore"):
-            try:
-                gt = grad(trial)
-            except SymhessError:
-                continue
-        if np.all(np.isfinite(gt)) and np.linalg.norm(gt) < current:
+        gt = _lower_gradient(trial, grad, current)
+        if gt is not None:
             return (trial, gt), "lm"
     return None, None
