@@ -178,62 +178,34 @@ def _run_reduced(args, kern, teacher, origin) -> int:
     return 0
 
 
+def _title(kern, teacher) -> str:
+    return f"Hessian spectrum, sigma(z) = {kern.activation.short}, d = {teacher.d}, h = {teacher.h}"
+
+
 def _plot_exact(args, kern, teacher, values, counts, edges):
     import numpy as np
 
-    from ..report.plot import pyplot, save_figure
+    from ..report.spectra import density_plot
 
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4))
     ex, _ = np.histogram(values, edges, weights=counts)
-    widths = np.diff(edges)
-    ax.bar(edges[:-1], ex / widths, width=widths, align="edge", alpha=0.6, label="exact")
-    ax.set_yscale("log")
-    if args.log:
-        ax.set_xscale("log")
-    ax.set_xlabel("eigenvalue lambda")
-    ax.set_ylabel("eigenvalues per unit lambda")
-    ax.set_title(
-        f"Hessian spectrum, sigma(z) = {kern.activation.short}, d = {teacher.d}, h = {teacher.h} "
-        "(row-space reduction)"
-    )
-    ax.legend()
-    save_figure(fig, args.plot, force=args.force)
+    title = _title(kern, teacher) + " (row-space reduction)"
+    density_plot(args.plot, title, edges, ex, "exact", alpha=0.6, log=args.log, force=args.force)
 
 
 def _plot(args, kern, teacher, dens, edges, exact):
     import numpy as np
 
-    from ..report.plot import pyplot, save_figure
+    from ..report.spectra import density_plot
 
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4))
     counts, _ = dens.histogram(edges)
-    widths = np.diff(edges)
-    ax.bar(
-        edges[:-1],
-        counts / widths,
-        width=widths,
-        align="edge",
+    density_plot(
+        args.plot,
+        _title(kern, teacher),
+        edges,
+        counts,
+        f"SLQ ({dens.probes} probes x {dens.steps} steps)",
         alpha=0.5,
-        label=f"SLQ ({dens.probes} probes x {dens.steps} steps)",
+        exact=None if exact is None else np.histogram(exact, edges)[0],
+        log=args.log,
+        force=args.force,
     )
-    if exact is not None:
-        ex, _ = np.histogram(exact, edges)
-        ax.step(
-            edges,
-            np.append(ex / widths, ex[-1] / widths[-1]),
-            where="post",
-            color="k",
-            label="exact eigenvalues",
-        )
-    ax.set_yscale("log")
-    if args.log:
-        ax.set_xscale("log")
-    ax.set_xlabel("eigenvalue lambda")
-    ax.set_ylabel("eigenvalues per unit lambda")
-    ax.set_title(
-        f"Hessian spectrum, sigma(z) = {kern.activation.short}, d = {teacher.d}, h = {teacher.h}"
-    )
-    ax.legend()
-    save_figure(fig, args.plot, force=args.force)

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..spectra.clustering import SPLIT_DECADES, clusters
 from ..spectra.linear_law import LinearComparison
+from .plot import pyplot, save_figure
 
 _MAX_LINES = 8
 
@@ -75,3 +76,39 @@ def comparison_lines(comparison: LinearComparison) -> list[str]:
         f"independent pools of {n} teachers: compare with this)",
         f"KS to Marchenko-Pastur alone     {comparison.ks_mp:.4f}  (||v||^2 fixed at its mean 1)",
     ]
+
+
+def density_plot(
+    path,
+    title: str,
+    edges: np.ndarray,
+    bars: np.ndarray,
+    label: str,
+    *,
+    alpha: float,
+    exact: np.ndarray | None = None,
+    log: bool = False,
+    force: bool = False,
+) -> None:
+    """Eigenvalues per unit lambda as bars over ``edges`` (shape (n + 1,)), ``bars`` the count
+    per bin (shape (n,)), with the exact counts per bin as a black step line if given."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    widths = np.diff(edges)
+    ax.bar(edges[:-1], bars / widths, width=widths, align="edge", alpha=alpha, label=label)
+    if exact is not None:
+        ax.step(
+            edges,
+            np.append(exact / widths, exact[-1] / widths[-1]),
+            where="post",
+            color="k",
+            label="exact eigenvalues",
+        )
+    ax.set_yscale("log")
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel("eigenvalue lambda")
+    ax.set_ylabel("eigenvalues per unit lambda")
+    ax.set_title(title)
+    ax.legend()
+    save_figure(fig, path, force=force)
