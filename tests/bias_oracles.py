@@ -17,6 +17,8 @@ from fractions import Fraction
 import flint
 import numpy as np
 
+from .oracles import gaussian_moment
+
 
 def _mul(p, q):
     out = {}
@@ -31,24 +33,6 @@ def _add(p, q, scale=1):
     out = dict(p)
     for e, c in q.items():
         out[e] = out.get(e, 0) + scale * c
-    return out
-
-
-def _dfact(n):
-    out = 1
-    while n > 1:
-        out *= n
-        n -= 2
-    return out
-
-
-def gaussian_moment(alpha) -> int:
-    """``E[x^alpha]`` for ``x ~ N(0, I)``."""
-    if any(a % 2 for a in alpha):
-        return 0
-    out = 1
-    for a in alpha:
-        out *= _dfact(a - 1)
     return out
 
 

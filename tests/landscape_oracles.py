@@ -15,34 +15,12 @@ kernels, Stein's lemma or Price's theorem.
 
 from __future__ import annotations
 
-import itertools
 from fractions import Fraction
-from math import prod
 
 import numpy as np
 import sympy
 
-
-def _dfact(k: int) -> int:
-    return prod(range(k - 1, 0, -2)) if k > 0 else 1
-
-
-def gaussian_moment(alpha) -> int:
-    """``E[x^alpha]`` for ``x ~ N(0, I)``."""
-    if any(a % 2 for a in alpha):
-        return 0
-    return prod(_dfact(a) for a in alpha)
-
-
-def monomials(d: int, degree: int) -> list[tuple[int, ...]]:
-    out = []
-    for total in range(degree + 1):
-        for combo in itertools.combinations_with_replacement(range(d), total):
-            alpha = [0] * d
-            for j in combo:
-                alpha[j] += 1
-            out.append(tuple(alpha))
-    return out
+from .oracles import gaussian_moment, monomials
 
 
 def _neuron_poly(coeffs, d):

@@ -3,8 +3,10 @@
 * :func:`hessian_by_expansion` - every gradient component expanded as a polynomial in ``x``,
   then ``H = J G J^T`` with ``G`` the Gram matrix of monomials under ``N(0, I_d)``;
 * :func:`hessian_monte_carlo` - ``E[g g^T]`` from samples, with per-entry standard errors;
-* :func:`population_loss` - the closed-form generalization error (math.md section 9),
-  for finite differences.
+* :func:`population_loss` - the closed-form generalization error (docs/theory.md, "Dynamics
+  near the optimum"), for finite differences.
+
+:func:`gaussian_moment` and :func:`monomials` serve the other oracle modules too.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ def _gauss_moment(k: int) -> int:
     return prod(range(k - 1, 0, -2)) if k else 1
 
 
-def _monomials(d: int, degree: int) -> list[tuple[int, ...]]:
+def gaussian_moment(alpha) -> int:
+    """``E[x^alpha]`` for ``x ~ N(0, I)``."""
+    return prod(_gauss_moment(a) for a in alpha)
+
+
+def monomials(d: int, degree: int) -> list[tuple[int, ...]]:
+    """Exponent tuples of every monomial of total degree ``<= degree`` in ``d`` variables."""
     out = []
     for total in range(degree + 1):
         for combo in itertools.combinations_with_replacement(range(d), total):
@@ -55,19 +63,19 @@ def hessian_by_expansion(coeffs, W, v) -> np.ndarray:
     coeffs = [float(c) for c in coeffs]
     p = len(coeffs) - 1
     h, d = W.shape
-    monomials = _monomials(d, p)
-    index = {m: k for k, m in enumerate(monomials)}
-    M = len(monomials)
+    mons = monomials(d, p)
+    index = {m: k for k, m in enumerate(mons)}
+    M = len(mons)
     J = np.zeros((h * d + h, M))
     dcoeffs = [(n + 1) * coeffs[n + 1] for n in range(p)]  # sigma'
     for i in range(h):
-        powers = [_power_coefficients(W[i], monomials, n) for n in range(p + 1)]
+        powers = [_power_coefficients(W[i], mons, n) for n in range(p + 1)]
         J[h * d + i] = sum(coeffs[n] * powers[n] for n in range(p + 1))
         dsigma = sum(dcoeffs[n] * powers[n] for n in range(p)) if p else np.zeros(M)
         for j in range(d):
             # multiply sigma'(w_i . x) by x_j: shift every monomial by e_j
             row = np.zeros(M)
-            for k, alpha in enumerate(monomials):
+            for k, alpha in enumerate(mons):
                 if dsigma[k]:
                     beta = list(alpha)
                     beta[j] += 1
@@ -75,11 +83,8 @@ def hessian_by_expansion(coeffs, W, v) -> np.ndarray:
             J[i * d + j] = v[i] * row
     G = np.array(
         [
-            [
-                prod(_gauss_moment(a + b) for a, b in zip(alpha, beta, strict=True))
-                for beta in monomials
-            ]
-            for alpha in monomials
+            [prod(_gauss_moment(a + b) for a, b in zip(alpha, beta, strict=True)) for beta in mons]
+            for alpha in mons
         ],
         dtype=float,
     )

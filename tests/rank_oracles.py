@@ -23,17 +23,7 @@ import sympy
 from symhess.activation import grammar as expression
 from symhess.kernels import registry
 
-
-def monomials(d: int, degree: int) -> list[tuple[int, ...]]:
-    """Exponent tuples of every monomial of total degree ``<= degree`` in ``d`` variables."""
-    out = []
-    for total in range(degree + 1):
-        for combo in itertools.combinations_with_replacement(range(d), total):
-            alpha = [0] * d
-            for j in combo:
-                alpha[j] += 1
-            out.append(tuple(alpha))
-    return out
+from .oracles import monomials
 
 
 def _power(w, n: int, d: int) -> dict[tuple[int, ...], Fraction]:
