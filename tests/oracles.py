@@ -121,7 +121,7 @@ def hessian_monte_carlo(coeffs, W, v, n: int, seed: int, chunk: int = 20000):
 
 
 def population_loss(K00, W, v, Wt, vt):
-    """``1/2 E[(f - f_teacher)^2]`` from ``K00(a, b, c)`` alone (math.md section 9).
+    """``1/2 E[(f - f_teacher)^2]`` from ``K00(a, b, c)`` alone (docs/theory.md section 9).
 
     Works on object arrays (mpmath); ``K00`` is called elementwise on pairs of rows.
     """

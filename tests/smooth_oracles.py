@@ -47,7 +47,7 @@ def kernels_monte_carlo(derivs: Derivatives, a, b, c, n: int, seed: int, chunk: 
 def hessian_monte_carlo(derivs, W, v, n: int, seed: int, chunk: int = 100_000):
     """``(mean, standard_error)`` of ``g g^T``, ``g = grad_theta f(x)``, over ``n`` inputs.
 
-    ``g = (v_i sigma'(w_i . x) x_j for i, j row-major, sigma(w_i . x) for i)``, math.md
+    ``g = (v_i sigma'(w_i . x) x_j for i, j row-major, sigma(w_i . x) for i)``, docs/theory.md
     section 1; shapes (P, P). ``derivs`` is ``[sigma, sigma', ...]`` as callables, or one
     callable returning that list (evaluated once per chunk).
     """

@@ -151,7 +151,7 @@ def test_defective_cases_by_the_hessian(d, k, h):
     assert rank == min(h * d, comb(d + k - 1, k)) - 1
 
 
-def test_mixed_cubic_counts_from_math_md():
+def test_mixed_cubic_counts_from_the_theory():
     """z + z^3: saturates the degree-support bound at d = 3 (13, not the hockey-stick 19),
     and at d = 5, h = 6 falls below every older bound to the binomial count h d + min(h, d) =
     35 (the partition bound {1} + {3}, 5 + 30, which it supersedes, says as much), as the

@@ -56,7 +56,7 @@ def test_forms_counts_monomials(d, k):
 @pytest.mark.parametrize("d", range(1, 7))
 @pytest.mark.parametrize("h", range(1, 8))
 def test_eq14_equals_its_heaviside_form(d, h):
-    """math.md's second spelling of eq. (14): d + d(d+1)/2 - Theta(d-h)[(d-h) + (d-h)(d-h+1)/2]."""
+    """A second spelling of eq. (14): d + d(d+1)/2 - Theta(d-h)[(d-h) + (d-h)(d-h+1)/2]."""
     m = max(d - h, 0)
     assert quadratic_rank(d, h) == d + d * (d + 1) // 2 - (m + m * (m + 1) // 2)
 

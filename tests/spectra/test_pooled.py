@@ -27,7 +27,7 @@ def test_linear_reduction_equals_dense_hessian(spec, scale, d, h):
     t = symhess.sample_teacher(d, h, seed=10 * d + h)
     lam = np.linalg.eigvalsh(symhess.hessian(spec, t.W, t.v))
     nonzero = drop_zeros(lam)
-    assert nonzero.size == d  # rank d: math.md section 7
+    assert nonzero.size == d  # rank d: docs/theory.md section 7 (the linear network)
     assert np.sum(np.abs(lam) <= zero_tolerance(lam)) == t.params - d
     reduced = reduced_linear_eigenvalues(t.W, t.v, scale)
     np.testing.assert_allclose(np.sort(nonzero), reduced, rtol=1e-12)
