@@ -25,46 +25,9 @@ import scipy.linalg
 from scipy.sparse.linalg import LinearOperator
 
 from ..errors import SymhessError
+from .linear_level import LinearLevel
 
-__all__ = ["HermitePreconditioner", "UnitBlockPreconditioner", "linear_level_basis"]
-
-
-def _linear_level(op) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(a, g, g')``: ``a_i = |w_i|^2``, ``g_i = g(a_i)``, ``g'_i = g'(a_i)``.
-
-    ``g(a)^2 = K11(a, a, 0)`` (independent copies at ``c = 0``) and ``g'(a) = K31(a, a, 0) /
-    (2 g(a))`` (the heat equation ``d/da E[F(sqrt(a) xi)] = E[F''(sqrt(a) xi)] / 2``), so any
-    kernel provider gives them.
-    """
-    if op.kernels is None:
-        raise SymhessError("the preconditioner needs the operator's kernels")
-    W = op.W
-    a = np.einsum("ij,ij->i", W, W)
-    K = op.kernels(a, a, np.zeros_like(a), "float64")
-    K11, K31 = np.asarray(K[1], dtype=np.float64), np.asarray(K[4], dtype=np.float64)
-    g = np.sqrt(np.maximum(K11, 0.0))
-    gp = np.divide(K31, 2 * g, out=np.zeros_like(g), where=g > 0)
-    return a, g, gp
-
-
-def linear_level_basis(op) -> np.ndarray:
-    """``Z`` (shape ``(P, d)``): the parameter directions that move the linear Hermite part.
-
-    ``Z[(i, j), l] = v_i (g_i delta_jl + 2 g'_i W_ij W_il)``, ``Z[hd + i, l] = g_i W_il``;
-    ``Z Z^T`` is the degree-1 Hermite part of ``H`` and ``H - Z Z^T`` is positive semi-definite.
-
-    Parameters
-    ----------
-    op : HessianOperator
-        With its ``kernels``.
-    """
-    a, g, gp = _linear_level(op)
-    W, v = op.W, op.v
-    h, d = W.shape
-    Zw = (v * g)[:, None, None] * np.eye(d)[None] + (2 * v * gp)[:, None, None] * (
-        W[:, :, None] * W[:, None, :]
-    )
-    return np.concatenate([Zw.reshape(h * d, d), g[:, None] * W], axis=0)
+__all__ = ["HermitePreconditioner", "UnitBlockPreconditioner"]
 
 
 class _Symmetric(LinearOperator):
@@ -153,7 +116,8 @@ class HermitePreconditioner(_Symmetric):
         W, v, K = op.W, op.v, op.kernel_diagonals
         h, d = W.shape
         self.h, self.d, self.W, self.v = h, d, W, v
-        a, g, gp = _linear_level(op)
+        self.level = LinearLevel(op)
+        a, g, gp = self.level.a, self.level.g, self.level.gp
         k = K["K11"]
         q = K["K31"] + 2 * K["K22"] + K["K13"]
         alpha = k - g * g
@@ -164,7 +128,6 @@ class HermitePreconditioner(_Symmetric):
             raise SymhessError(
                 "the Hermite preconditioner needs a non-linear activation, v_i != 0 and w_i != 0"
             )
-        self.g, self.gp = g, gp
         self.inv_alpha = 1.0 / (v * v * alpha)
         self.sm = beta / along
         gW = g[:, None] * W
@@ -189,21 +152,14 @@ class HermitePreconditioner(_Symmetric):
         return Yw, scipy.linalg.cho_solve(self.Rv, xv)
 
     def _matmat(self, X):
-        h, d, W = self.h, self.d, self.W
+        h, d = self.h, self.d
         X = np.asarray(X, dtype=np.float64)
         m = X.shape[1]
         Yw, yv = self._Rinv(X[: h * d].reshape(h, d, m), X[h * d :])
-        # s = Z^T y
-        proj = np.einsum("ij,ijb->ib", W, Yw)
-        s = np.einsum("i,ijb->jb", self.v * self.g, Yw)
-        s += W.T @ ((2 * self.v * self.gp)[:, None] * proj + self.g[:, None] * yv)
-        c = scipy.linalg.cho_solve(self.C, s)  # (d, m)
-        # Z c: unit i -> v_i (g_i c + 2 g'_i w_i (w_i . c)); v part -> g o (W c)
-        Wc = W @ c
-        Zw = (self.v * self.g)[:, None, None] * c[None, :, :] + (
-            (2 * self.v * self.gp)[:, None] * Wc
-        )[:, None, :] * W[:, :, None]
-        Cw, cv = self._Rinv(Zw, self.g[:, None] * Wc)
+        Yv = np.concatenate([Yw.reshape(h * d, m), yv])
+        c = scipy.linalg.cho_solve(self.C, self.level.adjoint(Yv))  # (d, m)
+        Zc = self.level.apply(c)
+        Cw, cv = self._Rinv(Zc[: h * d].reshape(h, d, m), Zc[h * d :])
         out = np.empty_like(X)
         out[: h * d] = (Yw - Cw).reshape(h * d, m)
         out[h * d :] = yv - cv

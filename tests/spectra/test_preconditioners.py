@@ -10,11 +10,8 @@ import symhess
 from symhess.curvature import operator
 from symhess.errors import SymhessError
 from symhess.spectra.extremes import extreme_eigenvalues
-from symhess.spectra.preconditioners import (
-    HermitePreconditioner,
-    UnitBlockPreconditioner,
-    linear_level_basis,
-)
+from symhess.spectra.linear_level import linear_level_basis
+from symhess.spectra.preconditioners import HermitePreconditioner, UnitBlockPreconditioner
 
 ERF = "erf(z)"
 
@@ -40,35 +37,6 @@ def test_unit_block_preconditioner_inverts_the_diagonal_blocks():
     M[h * d :, h * d :] = H[h * d :, h * d :]
     T = UnitBlockPreconditioner(operator(ERF, t.W, t.v)) @ np.eye(h * d + h)
     np.testing.assert_allclose(T @ M, np.eye(h * d + h), atol=1e-9)
-
-
-def test_linear_level_basis_by_finite_differences():
-    """Z = (d beta / d theta)^T with beta = sum_i v_i g(|w_i|^2) w_i and erf's closed form
-    g(a) = E[erf'(sqrt(a) x)] = 2 / sqrt(pi (1 + 2a)) - not the kernels."""
-    d, h = 4, 3
-    t = symhess.sample_teacher(d, h, seed=2)
-    Z = linear_level_basis(operator(ERF, t.W, t.v))
-
-    def beta(theta):
-        W, v = theta[: h * d].reshape(h, d), theta[h * d :]
-        return (v * 2 / np.sqrt(np.pi * (1 + 2 * np.sum(W * W, axis=1)))) @ W
-
-    theta = np.concatenate([t.W.ravel(), t.v])
-    eps = 1e-6
-    J = np.column_stack(
-        [(beta(theta + eps * e) - beta(theta - eps * e)) / (2 * eps) for e in np.eye(theta.size)]
-    )
-    np.testing.assert_allclose(Z, J.T, atol=1e-8)
-
-
-def test_the_linear_hermite_level_is_exactly_z_zt():
-    """H - Z Z^T is positive semi-definite (the other Hermite degrees), and no larger multiple
-    of Z Z^T can be taken out: Z is the degree-1 part, not just some subspace."""
-    t = symhess.sample_teacher(8, 8, seed=4)
-    H = symhess.hessian(ERF, t.W, t.v)
-    Z = linear_level_basis(operator(ERF, t.W, t.v))
-    assert np.linalg.eigvalsh(H - Z @ Z.T)[0] > -1e-14 * np.abs(H).max()
-    assert np.linalg.eigvalsh(H - 1.05 * Z @ Z.T)[0] < -1e-8
 
 
 def test_hermite_preconditioner_is_the_woodbury_inverse():
