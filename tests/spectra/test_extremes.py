@@ -6,6 +6,7 @@ import importlib
 
 import numpy as np
 import pytest
+from scipy.sparse.linalg import LinearOperator
 
 import symhess
 from symhess.curvature import operator
@@ -13,6 +14,11 @@ from symhess.errors import SymhessError
 from symhess.spectra.extremes import extreme_eigenvalues
 
 extremes_module = importlib.import_module("symhess.spectra.extremes")
+
+
+def _generic(op):
+    """The operator seen as any LinearOperator: no kernels, no linear level."""
+    return LinearOperator(op.shape, matvec=op.matvec, matmat=op.matmat, dtype=np.float64)
 
 
 def case(expr, d, h, seed=0):
@@ -27,13 +33,69 @@ def case(expr, d, h, seed=0):
 
 @pytest.mark.parametrize("expr", ["z + z**2/2", "erf(z)", "z - z**3/3"])
 def test_largest_by_lanczos(expr):
+    """A generic operator (no kernels, no linear level) goes to ARPACK."""
     op, exact = case(expr, 30, 30)  # P = 930: ARPACK, not the dense fallback
-    res = extreme_eigenvalues(op, 6, "largest")
+    res = extreme_eigenvalues(_generic(op), 6, "largest")
     assert res.method.startswith("ARPACK") and res.converged
     np.testing.assert_allclose(res.eigenvalues, exact[::-1][:6], rtol=1e-10)
     assert res.residual < 1e-8
     assert 0 < res.products < 200
     assert np.all(np.diff(res.eigenvalues) <= 0)
+
+
+@pytest.mark.parametrize(
+    "expr, d, h",
+    [
+        ("erf(z)", 44, 44),  # P = 1,980
+        ("erf(z)", 30, 60),
+        ("tanh(z)", 40, 40),
+        ("z + 0.1*tanh(z)", 48, 40),
+        ("sin(z)", 36, 36),
+    ],
+)
+def test_largest_by_the_linear_level(expr, d, h):
+    """The linear-level route against dense eigvalsh at P ~ 2000: 1e-10 relative, with the
+    residuals it reports equal to ||H u - lambda u|| recomputed by the operator."""
+    op, exact = case(expr, d, h)
+    res = extreme_eigenvalues(op, 10, "largest")
+    assert res.method.startswith("Rayleigh-Ritz on the linear Hermite level"), res.method
+    assert res.converged and res.relative_residual <= 1e-10
+    np.testing.assert_allclose(res.eigenvalues, exact[::-1][:10], rtol=1e-10)
+    U = res.vectors
+    np.testing.assert_allclose(U.T @ U, np.eye(10), atol=1e-12)
+    norms = np.linalg.norm(op @ U - U * res.eigenvalues, axis=0)
+    assert np.max(norms / np.abs(res.eigenvalues)) <= 1e-10
+
+
+@pytest.mark.parametrize(
+    "expr, bias, why",
+    [
+        ("z**2", False, "g = 0: no linear level"),
+        ("relu(z)", False, "bisector form"),
+        ("erf(z)", True, "bias blocks"),
+    ],
+)
+def test_largest_without_a_linear_level_go_to_arpack(expr, bias, why):
+    t = symhess.sample_teacher(30, 30, seed=1, bias=bias)
+    op = operator(expr, t.W, t.v, t.b if bias else None)
+    H = symhess.hessian(expr, t.W, t.v, t.b if bias else None)
+    res = extreme_eigenvalues(op, 5, "largest")
+    assert res.method.startswith("ARPACK"), why
+    np.testing.assert_allclose(res.eigenvalues, np.linalg.eigvalsh(H)[::-1][:5], rtol=1e-10)
+
+
+@pytest.mark.parametrize("expr", ["erf(z)", "z + z**2/2", "z - z**3/3"])
+def test_linear_level_hands_over_to_arpack(monkeypatch, expr):
+    """A route that has not converged after its blocks (erf with one block) or whose top is
+    not the linear level (polynomials with large higher Hermite degrees) says so, and ARPACK
+    finishes the job."""
+    if expr == "erf(z)":
+        monkeypatch.setattr(extremes_module, "_LEVEL_ITERATIONS", 1)
+    op, exact = case(expr, 30, 30)
+    res = extreme_eigenvalues(op, 6, "largest")
+    assert res.method.startswith("the linear-level route stopped at relative residual")
+    assert "ARPACK" in res.method and res.converged
+    np.testing.assert_allclose(res.eigenvalues, exact[::-1][:6], rtol=1e-10)
 
 
 @pytest.mark.parametrize("expr, d, h", [("erf(z)", 25, 24), ("z - z**3/3", 25, 24)])
@@ -65,9 +127,14 @@ def test_small_operators_are_solved_densely(which):
 def test_counts_products():
     op, _ = case("erf(z)", 30, 30)
     before = op.products
-    res = extreme_eigenvalues(op, 2, "largest")
+    res = extreme_eigenvalues(_generic(op), 2, "largest")
     # The solver's products plus one block of k for the residuals.
     assert op.products - before == res.products + 2
+    before = op.products
+    res = extreme_eigenvalues(op, 2, "largest")
+    # The linear-level route knows its residuals: no block on top.
+    assert "linear Hermite level" in res.method
+    assert op.products - before == res.products
 
 
 def test_not_converged_is_reported():
