@@ -56,11 +56,13 @@ from ..teacher import check_biases, check_weights
 from .accuracy import HessianError, hessian_error
 from .matrices import diagonal_kernels, kernel_matrices_bounded
 
-# Bytes of scratch a block of vectors may use; larger blocks are done in slices. Below glibc's
-# largest mmap threshold (32 MiB) the temporaries are reused from the heap instead of being
-# mapped and page-faulted afresh on every call, and at h = d = 1000 (one vector per slice) that
-# is faster than any block: 110 ms per vector against 125-190 ms in blocks of 2-12.
-_MATMAT_BUDGET = 32 * 2**20
+# Bytes of scratch a block of vectors may use; larger blocks are done in slices.
+_MATMAT_BUDGET = 512 * 2**20
+# Bytes of the largest single temporary (``S`` or ``A X``, ``h x m x max(h, d)``): below glibc's
+# largest mmap threshold (32 MiB) temporaries are reused from the heap instead of being mapped
+# and page-faulted afresh on every call. At h = d = 300 a block of 20 is still one slice; at
+# h = d = 1000 slices of 4 (blocks of 9 took 140-190 ms per vector, single vectors 110 ms).
+_TEMPORARY_BUDGET = 32 * 10**6
 
 # h x h float64 matrices the operator keeps (A, G, B and V^T side by side, D, V, K20, K00).
 _STORED_MATRICES = 8
@@ -325,7 +327,10 @@ class HessianOperator(LinearOperator):
 
     def block_size(self) -> int:
         """How many vectors one product handles at a time within the scratch budget."""
-        return max(1, _MATMAT_BUDGET // matvec_bytes(self.h, self.d))
+        largest = 8 * self.h * max(self.h, self.d)
+        return max(
+            1, min(_MATMAT_BUDGET // matvec_bytes(self.h, self.d), _TEMPORARY_BUDGET // largest)
+        )
 
     # ------------------------------------------------------------------ products
     def _matvec(self, x):
