@@ -66,13 +66,16 @@ DENSE_LIMIT = 600
 # ARPACK's random start vector does: every eigenvector has a component to grow from), blocks of
 # residuals before ARPACK takes over, and the largest d for which its dense (d + q)-size
 # eigenproblem per block stays cheap next to the products.
-_LEVEL_RANDOM = 2
+_LEVEL_RANDOM = 1
 _LEVEL_ITERATIONS = 8
 _LEVEL_MAX_D = 2000
 # The route goes on only while the linear level dominates: a relative residual of at most this
-# from span(Z) alone, and at least this factor less after each block (erf: 8e-3, then 100-700x
-# per block; a polynomial whose top lies in other Hermite degrees: ~1 and 1-3x).
+# from span(Z) alone, and not two blocks in a row that gain less than this factor (erf: 8e-3,
+# then 100-700x per block; a polynomial whose top lies in other Hermite degrees: ~1, 1-3x).
 _LEVEL_PROGRESS = 0.1
+# Smallest eigenvalue of Z^T Z over its largest for the route: the basis Z L^{-T} is then
+# orthonormal to ~eps / 1e-8 = 2e-8 at worst.
+_LEVEL_CONDITION = 1e-8
 
 
 @dataclass(frozen=True)
@@ -131,9 +134,11 @@ def _least_bytes(P: int, k: int, which: str) -> int:
     return 8 * 14 * _lobpcg_block(k) * P
 
 
-def _level_bytes(P: int, k: int) -> int:
-    # K and H K (at most _LEVEL_RANDOM + _LEVEL_ITERATIONS k columns each) and five P x k blocks
-    return 8 * P * (2 * (_LEVEL_RANDOM + _LEVEL_ITERATIONS * k) + 5 * k)
+def _level_bytes(P: int, k: int, h: int = 0, d: int = 0) -> int:
+    # K and H K (at most r + _LEVEL_ITERATIONS (k + r) columns each), five P x (k + r) blocks,
+    # and the level's h x h pieces of H Z (about 10 with their temporaries) and h x d one
+    r = _LEVEL_RANDOM
+    return 8 * P * (2 * (r + _LEVEL_ITERATIONS * (k + r)) + 5 * (k + r)) + 8 * (10 * h * h + h * d)
 
 
 def extreme_eigenvalues(
@@ -246,6 +251,12 @@ def extreme_eigenvalues(
         relative = float(np.max(norms / np.abs(lam)))
     if converged is None:
         converged = residual <= tol
+    if which == "largest" and "ARPACK" in method:
+        lost = _lost_copies(op, lam)
+        if lost:
+            converged = False
+            method += f"; {lost}"
+            warnings.warn(lost, stacklevel=2)
     return Extremes(
         lam,
         which,
@@ -325,59 +336,72 @@ def _arpack(op, k, tol, maxiter, seed):
 
 
 def _linear_level_top(counted, op, k, tol, seed):
-    """The ``k`` largest pairs by Rayleigh-Ritz on ``span(Z)`` plus blocks of residuals.
+    """The ``k`` largest pairs by Rayleigh-Ritz on ``span(Z)`` plus blocks of residuals and a
+    Krylov chain from random vectors.
 
     The basis is ``[Z L^{-T}, K]`` with ``Z^T Z = L L^T`` (closed form) and ``K`` orthonormal
     and orthogonal to ``Z``; its projected matrix needs ``Z^T H Z`` (closed form), ``Z^T (H K)``
-    and ``K^T (H K)``, so the whole band of ``d`` directions costs no product. ``K`` starts with
-    :data:`_LEVEL_RANDOM` random vectors; each iteration multiplies the ``Z``-parts of the
-    ``k`` Ritz vectors (their residuals ``H u - theta u`` are then exact) and appends the
-    residuals of the pairs not yet converged. A Galerkin residual is orthogonal to the basis,
-    and its component outside ``span(Z)`` is the first term of the correction
-    ``(theta - C)^{-1} r`` with ``C`` the small rest of ``H`` outside ``span(Z)``.
+    and ``K^T (H K)``, so the whole band of ``d`` directions costs no product. Each iteration
+    takes the ``k`` top Ritz pairs, multiplies their ``Z``-parts in closed form (their
+    residuals ``H u - theta u`` are then exact), and appends to ``K``
+
+    * the residuals of the pairs not yet converged: a Galerkin residual is orthogonal to the
+      basis, and its component outside ``span(Z)`` is the first term of the correction
+      ``(theta - C)^{-1} r`` with ``C`` the small rest of ``H`` outside ``span(Z)``;
+    * one more step of a Krylov chain started from :data:`_LEVEL_RANDOM` random vectors
+      (``H`` times the chain's last vectors, already known). Orthogonal to the band, the chain
+      is a block Lanczos on the rest of ``H``: an eigenvector outside ``span(Z)`` with an
+      eigenvalue above the band (dead units, other Hermite degrees) grows in it and enters
+      the top Ritz pairs, which the residual blocks alone would never see.
 
     Returns
     -------
     found : tuple or None
-        ``(lam, U, converged, method, residual_norms)``, or ``None`` when the route does not
-        apply or did not converge (the caller runs ARPACK).
+        ``(lam, U, converged, method, residual_norms)`` with ``lam`` shape ``(k,)`` (largest
+        first), ``U`` shape ``(P, k)`` (orthonormal columns) and ``residual_norms`` shape
+        ``(k,)``; ``None`` when the route does not apply or stopped (the caller runs ARPACK).
     note : str
-        Why not, for the method line (empty when the route was not tried).
+        Why not, for the method line (empty when the route does not apply to this operator).
     """
     level = _level(op, k)
     if level is None:
         return None, ""
-    d, P = level.d, level.P
-    cap = _LEVEL_RANDOM + _LEVEL_ITERATIONS * k
-    if not memory.fits(_level_bytes(P, k)):
-        return None, ""
+    d, P, r = level.d, level.P, _LEVEL_RANDOM
+    cap = r + _LEVEL_ITERATIONS * (k + r)
+    if not memory.fits(_level_bytes(P, k, level.h, d)):
+        return None, "the linear-level route does not fit in memory; "
     E = level.gram()
-    try:
-        L = np.linalg.cholesky(E)
-    except np.linalg.LinAlgError:
-        return None, ""
-    if np.min(np.diag(L)) ** 2 <= 1e-12 * np.max(np.diag(L)) ** 2:
-        return None, ""  # Z nearly rank-deficient: no band to exploit (g = 0, e.g. z**2)
+    mu = np.linalg.eigvalsh(E)
+    if not mu[-1] > 0:
+        return None, "no linear Hermite level (Z = 0); "  # g = g' = 0, e.g. z**2
+    if not mu[0] > _LEVEL_CONDITION * mu[-1]:
+        # Z nearly rank-deficient: coordinates L^{-T} too inexact for an orthonormal basis
+        cond = mu[-1] / mu[0] if mu[0] > 0 else np.inf
+        return None, f"the linear-level route does not apply (cond Z^T Z = {cond:.1e}); "
+    L = np.linalg.cholesky(E)
     Linv = scipy.linalg.solve_triangular(L, np.eye(d), lower=True)
     A0 = Linv @ level.projected() @ Linv.T
     A0 = (A0 + A0.T) / 2
     Einv = Linv.T @ Linv
     # Column-major, allocated once: K[:, :q] goes to the BLAS without a copy, and no array of
-    # P x k is mapped and page-faulted afresh per iteration (each would cost ~0.1 s at P = 1e6).
-    K, HK = (np.empty((P, cap), order="F") for _ in range(2))
-    ZY, U, R, T = (np.empty((P, k), order="F") for _ in range(4))
+    # P x k is mapped and page-faulted afresh per iteration (each would cost ~0.1 s at P = 1e6);
+    # small pages (memory.basis_array) fault predictably.
+    K, HK = (memory.basis_array(P, cap) for _ in range(2))
+    ZY, U = (memory.basis_array(P, k) for _ in range(2))
+    R, T = (memory.basis_array(P, k + r) for _ in range(2))
     # The projected blocks, grown as columns are appended: L^{-1} Z^T H K and K^T H K
     ZHK, KHK = np.empty((d, cap)), np.empty((cap, cap))
 
     def multiply(X, out):
-        for j in range(X.shape[1]):  # one vector at a time: the operator's fastest slice
+        # one vector at a time: at h = d = 1000 faster than any block (110 ms against 125-190)
+        for j in range(X.shape[1]):
             out[:, j] = counted @ X[:, j]
 
     def append(m, q, passes):
         """Orthonormalise ``R[:, :m]`` against ``Z``, ``K[:, :q]`` and itself; store it in
         ``K``, ``H`` times it in ``HK`` and the projected blocks; the new number of columns.
         Residuals are orthogonal to the basis already (Galerkin), so one pass removes their
-        rounding; random vectors take two (twice is enough, Kahan-Parlett)."""
+        rounding; random and Krylov vectors take two (twice is enough, Kahan-Parlett)."""
         X, tmp = R[:, :m], T[:, :m]
         for _ in range(passes):
             X -= level.apply(Einv @ level.adjoint(X), out=tmp)
@@ -397,50 +421,104 @@ def _linear_level_top(counted, op, k, tol, seed):
         KHK[new, :q] = KHK[:q, new].T
         return new.stop
 
-    R[:, :_LEVEL_RANDOM] = np.random.default_rng(seed).standard_normal((P, _LEVEL_RANDOM))
-    q = append(_LEVEL_RANDOM, 0, 2)
-    last = 1.0  # so that span(Z) alone must reach _LEVEL_PROGRESS
+    R[:, :r] = np.random.default_rng(seed).standard_normal((P, r))
+    q = append(r, 0, 2)
+    chain = slice(0, q)  # the Krylov chain's newest vectors
+    best, slow = 1.0, 0  # span(Z) alone must reach _LEVEL_PROGRESS
     for it in range(1, _LEVEL_ITERATIONS + 1):
         Kq, HKq = K[:, :q], HK[:, :q]
         M = np.block([[A0, ZHK[:, :q]], [ZHK[:, :q].T, KHK[:q, :q]]])
-        n = M.shape[0]
-        theta, C = scipy.linalg.eigh((M + M.T) / 2, subset_by_index=[n - k, n - 1])
-        theta, C = theta[::-1], C[:, ::-1]
+        theta, C = _top_pairs((M + M.T) / 2, k)
         Cz, Ck = Linv.T @ C[:d], np.ascontiguousarray(C[d:])
         level.apply(Cz, out=ZY)
         np.matmul(Kq, Ck, out=U)
         U += ZY  # the Ritz vectors
-        level.hessian_apply(Cz, out=R)  # H Z Y in closed form: no product with the operator
-        R += np.matmul(HKq, Ck, out=T)
-        R -= np.multiply(U, theta, out=T)  # H u - theta u
-        norms = np.sqrt(np.einsum("ij,ij->j", R, R))  # no P x k temporary
+        Rk, Tk = R[:, :k], T[:, :k]
+        level.hessian_apply(Cz, out=Rk)  # H Z Y in closed form: no product with the operator
+        Rk += np.matmul(HKq, Ck, out=Tk)
+        Rk -= np.multiply(U, theta, out=Tk)  # H u - theta u
+        # |lambda - theta| <= ||H u - theta u|| / ||u|| for any u: the bound needs no exact
+        # orthonormality of the basis (no P x k temporaries either)
+        size = np.sqrt(np.einsum("ij,ij->j", U, U))
+        norms = np.sqrt(np.einsum("ij,ij->j", Rk, Rk)) / size
         open_ = norms > tol * np.abs(theta)
         if not np.any(open_):
             method = (
-                f"Rayleigh-Ritz on the linear Hermite level (d = {d}) and {it - 1} block(s) "
-                f"of residuals ({k} products H Z y per block in closed form)"
+                f"Rayleigh-Ritz on the linear Hermite level (d = {d}), {it - 1} block(s) of "
+                f"residuals and a Krylov chain ({k} products H Z y per block in closed form)"
             )
-            return (theta, np.array(U), True, method, norms), ""
+            return (theta, U / size, True, method, norms), ""
         rel = float(np.max(norms / np.abs(theta)))
+        slow = slow + 1 if rel > _LEVEL_PROGRESS * best else 0
+        best = min(best, rel)
         m = int(open_.sum())
-        if it == _LEVEL_ITERATIONS or q + m > cap or not rel <= _LEVEL_PROGRESS * last:
-            break
-        last = rel
-        R[:, :m] = R[:, open_]
-        q = append(m, q, 1)
+        if it == 1 and slow:
+            why = "the linear Hermite level does not dominate the top of this spectrum"
+        elif slow == 2:
+            why = "two blocks gained less than 10x each"
+        elif it == _LEVEL_ITERATIONS or q + m + r > cap:
+            why = f"no convergence in {it} blocks"
+        else:
+            R[:, :m] = Rk[:, open_]
+            q = append(m, q, 1)
+            R[:, :r] = HK[:, chain]  # the chain's next Krylov step
+            start = q
+            q = append(chain.stop - chain.start, q, 2)
+            chain = slice(start, q)
+            continue
+        break
     note = (
         f"the linear-level route stopped at relative residual {rel:.1e} after "
-        f"{counted.products} products (the linear Hermite level does not dominate the top of "
-        "this spectrum); then "
+        f"{counted.products} products ({why}); then "
     )
     return None, note
 
 
+def _lost_copies(op, lam: np.ndarray) -> str:
+    """Why ``lam`` (largest first) misses copies of a known multiple eigenvalue, or ``""``.
+
+    For ``d > h`` (no biases) each eigenvalue of ``A = (v v^T) o K11`` is an eigenvalue of
+    ``H`` of multiplicity at least ``d - h`` (docs/theory.md, "Row-space reduction"). Lanczos
+    from one start vector sees one copy per Krylov space and can converge with fewer.
+    """
+    blocks = getattr(op, "blocks", None)
+    if blocks is None or getattr(op, "bias", False) or not op.d > op.h:
+        return ""
+    alphas = np.linalg.eigvalsh(blocks["A"])
+    close = 1e-8 * max(float(np.max(np.abs(lam))), np.finfo(float).tiny)
+    for alpha in alphas[alphas > lam[-1] + close]:
+        above = int(np.sum(lam > alpha + close))
+        copies = int(np.sum(np.abs(lam - alpha) <= close))
+        if copies < min(op.d - op.h, lam.size - above):
+            return (
+                f"Lanczos returned {copies} of the {op.d - op.h} copies of the eigenvalue "
+                f"{alpha:.6e}: the largest eigenvalues are incomplete; "
+                "symhess.spectra.reduction.reduced_extremes is exact for d > h"
+            )
+    return ""
+
+
+def _top_pairs(M: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` largest eigenpairs of the symmetric ``M``, largest first. LAPACK's subset
+    drivers can return fewer pairs than asked where eigenvalues tie (a teacher with
+    symmetries): then the whole spectrum by divide and conquer."""
+    n = M.shape[0]
+    theta, C = scipy.linalg.eigh(M, subset_by_index=[n - k, n - 1])
+    if theta.size != k:
+        theta, C = scipy.linalg.eigh(M, driver="evd")
+        theta, C = theta[n - k :], C[:, n - k :]
+    return theta[::-1], C[:, ::-1]
+
+
 def _level(op, k) -> LinearLevel | None:
-    """The operator's linear level if the linear-level route applies to it."""
+    """The operator's linear level if the linear-level route applies to it: the kernel form
+    without biases, ``2k <= d <= _LEVEL_MAX_D`` and ``d <= 4h`` (else its dense ``(d + q)``-
+    size eigenproblems per block cost more than ARPACK's ``O(h^2 d)`` products)."""
     if getattr(op, "blocks", None) is None or getattr(op, "bias", False):
         return None
-    if getattr(op, "kernels", None) is None or not 2 * k <= op.d <= _LEVEL_MAX_D:
+    if getattr(op, "kernels", None) is None:
+        return None
+    if not (2 * k <= op.d <= _LEVEL_MAX_D and op.d <= 4 * op.h):
         return None
     try:
         return LinearLevel(op)

@@ -144,8 +144,10 @@ class LinearLevel:
         return out
 
     def _hz(self) -> dict[str, np.ndarray]:
-        """The ``h x h`` (and ``h x d``) pieces of ``H Z u`` (:meth:`hessian_apply`), once."""
-        if getattr(self, "_hz_cache", None) is not None:
+        """The pieces of ``H Z u`` (:meth:`hessian_apply`), computed once: ``alpha``, ``beta``
+        shape ``(h,)``; ``C = W W^T``, ``Q``, ``Gvg``, ``c2``, ``Mv`` shape ``(h, h)``; ``GW =
+        Gvg W`` shape ``(h, d)``."""
+        if self._hz_cache is not None:
             return self._hz_cache
         blocks = getattr(self.op, "blocks", None)
         if blocks is None or getattr(self.op, "bias", False):
@@ -177,18 +179,27 @@ class LinearLevel:
 
 
 def _g_and_derivative(op) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(a, g, g')``: ``a_i = |w_i|^2``, ``g_i = g(a_i)``, ``g'_i = g'(a_i)``.
+    """``(a, g, g')``: ``a_i = |w_i|^2``, ``g_i = g(a_i)``, ``g'_i = g'(a_i)``, with signs.
 
-    ``g(a)^2 = K11(a, a, 0)`` (independent copies at ``c = 0``) and ``g'(a) = K31(a, a, 0) /
-    (2 g(a))`` (the heat equation ``d/da E[F(sqrt(a) xi)] = E[F''(sqrt(a) xi)] / 2``), so any
-    kernel provider gives them.
+    Independent copies (``c = 0``) factor the kernels: ``K11(a, b, 0) = g(a) g(b)`` and, by the
+    heat equation ``d/da E[F(sqrt(a) xi)] = E[F''(sqrt(a) xi)] / 2``, ``K31(a, b, 0) =
+    2 g'(a) g(b)``. Against a reference unit ``r`` with the largest ``|g_r| =
+    sqrt(K11(a_r, a_r, 0))`` this gives ``g_i = K11(a_i, a_r, 0) / g_r`` and ``g'_i =
+    K31(a_i, a_r, 0) / (2 g_r)`` with their signs (``g`` changes sign, e.g. ``z - z**3/3`` at
+    ``a = 1``, and ``g' != 0`` where ``g = 0``); the sign common to all units is immaterial
+    (``Z -> -Z``). Where every ``g_i = 0`` there is no reference, and ``g' = 0``.
     """
     W = op.W
     a = np.einsum("ij,ij->i", W, W)
-    K = op.kernels(a, a, np.zeros_like(a), "float64")
-    K11, K31 = np.asarray(K[1], dtype=np.float64), np.asarray(K[4], dtype=np.float64)
-    g = np.sqrt(np.maximum(K11, 0.0))
-    gp = np.divide(K31, 2 * g, out=np.zeros_like(g), where=g > 0)
+    zero = np.zeros_like(a)
+    own = np.asarray(op.kernels(a, a, zero, "float64")[1], dtype=np.float64)
+    r = int(np.argmax(own))
+    g_r = np.sqrt(max(float(own[r]), 0.0))
+    if not g_r > 0:
+        return a, zero.copy(), zero.copy()
+    K = op.kernels(a, np.full_like(a, a[r]), zero, "float64")
+    g = np.asarray(K[1], dtype=np.float64) / g_r
+    gp = np.asarray(K[4], dtype=np.float64) / (2 * g_r)
     return a, g, gp
 
 

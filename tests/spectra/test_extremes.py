@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import numpy as np
 import pytest
@@ -80,7 +81,9 @@ def test_largest_without_a_linear_level_go_to_arpack(expr, bias, why):
     op = operator(expr, t.W, t.v, t.b if bias else None)
     H = symhess.hessian(expr, t.W, t.v, t.b if bias else None)
     res = extreme_eigenvalues(op, 5, "largest")
-    assert res.method.startswith("ARPACK"), why
+    assert res.method.endswith("ARPACK eigsh (Lanczos, ncv = 30)"), why
+    if expr == "z**2":
+        assert res.method.startswith("no linear Hermite level (Z = 0)")
     np.testing.assert_allclose(res.eigenvalues, np.linalg.eigvalsh(H)[::-1][:5], rtol=1e-10)
 
 
@@ -166,3 +169,63 @@ def test_memory_is_estimated_before_solving(monkeypatch):
     with pytest.raises(SymhessError, match="needs .* available"):
         extreme_eigenvalues(op, 5)
     assert op.products == 0
+
+
+def _dense_top(expr, W, v, k):
+    return np.linalg.eigvalsh(symhess.hessian(expr, W, v))[::-1][:k]
+
+
+def _dead_units(scale, seed):
+    """20 live units at a small scale in the first d - 1 coordinates and 2 dead units
+    (v = 0, w = e_d): their v-direction is an eigenvector with eigenvalue E[sigma^2] = 4/3
+    for z - z**3/3, above the band and orthogonal to the linear level (g = 1 - |w|^2 = 0)."""
+    rng = np.random.default_rng(seed)
+    d, live = 30, 20
+    W = rng.standard_normal((live, d)) * scale / np.sqrt(d)
+    W[:, -1] = 0
+    dead = np.zeros((2, d))
+    dead[:, -1] = 1.0
+    v = rng.standard_normal(live) / np.sqrt(live)
+    return np.vstack([W, dead]), np.append(v, [0.0, 0.0])
+
+
+def _random(d, h, seed):
+    t = symhess.sample_teacher(d, h, seed=seed)
+    return t.W, t.v
+
+
+@pytest.mark.parametrize(
+    "label, expr, W, v, k, tol",
+    [
+        ("k = 1", "erf(z)", *_random(30, 30, 0), 1, None),
+        ("ties: W = I, v = 1", "erf(z)", np.eye(25), np.ones(25), 3, None),
+        ("d > h: a cluster of multiplicity d - h", "sin(z)", *_random(50, 14, 2), 20, None),
+        ("dead units above the band", "z - z**3/3", *_dead_units(0.03, 0), 3, None),
+        ("dead units, larger live scale", "z - z**3/3", *_dead_units(0.3, 0), 2, 1e-4),
+    ],
+)
+def test_linear_level_hard_cases(label, expr, W, v, k, tol):
+    """Cases an outside review built against the route (each failed or crashed in its first
+    version): the values equal eigvalsh, whichever solver ends up answering."""
+    res = extreme_eigenvalues(operator(expr, W, v), k, "largest", tol=tol)
+    assert res.converged, label
+    np.testing.assert_allclose(
+        res.eigenvalues, _dense_top(expr, W, v, k), rtol=1e-9 if tol is None else 1e-6
+    )
+
+
+@pytest.mark.parametrize("k", [13, 20, 30])
+def test_lost_copies_of_a_multiple_eigenvalue_are_flagged(k):
+    """d > h: every eigenvalue of (v v^T) o K11 has multiplicity d - h, and Lanczos may return
+    fewer copies. Whatever ARPACK returns is either right or flagged (not converged, warned)."""
+    t = symhess.sample_teacher(60, 10, seed=0)
+    op = operator("sin(z)", t.W, t.v)  # d > 4h: ARPACK
+    exact = _dense_top("sin(z)", t.W, t.v, k)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = extreme_eigenvalues(op, k, "largest")
+    assert res.method.startswith("ARPACK")
+    if np.allclose(res.eigenvalues, exact, rtol=1e-9):
+        return
+    assert not res.converged and "copies of the eigenvalue" in res.method
+    assert any("the largest eigenvalues are incomplete" in str(w.message) for w in caught)

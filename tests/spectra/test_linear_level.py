@@ -105,3 +105,29 @@ def test_needs_kernels():
 
     with pytest.raises(SymhessError, match="needs the operator's kernels"):
         LinearLevel(Bare())
+
+
+def test_signs_of_g_by_finite_differences():
+    """g(a) = E[sigma'(sqrt(a) x)] = 1 - a for z - z**3/3 changes sign at a = 1, and
+    g' = -1 where g = 0: Z against finite differences of beta = sum_i v_i (1 - |w_i|^2) w_i."""
+    d, h = 6, 5
+    t = symhess.sample_teacher(d, h, seed=3)
+    W = t.W.copy()
+    W[0] *= 2.5 / np.linalg.norm(W[0])  # a = 6.25
+    W[1] *= 1.0 / np.linalg.norm(W[1])  # a = 1: g = 0
+    Z = linear_level_basis(operator("z - z**3/3", W, t.v))
+
+    def beta(theta):
+        Wt, vt = theta[: h * d].reshape(h, d), theta[h * d :]
+        return (vt * (1 - np.sum(Wt * Wt, axis=1))) @ Wt
+
+    theta = np.concatenate([W.ravel(), t.v])
+    eps = 1e-6
+    J = np.column_stack(
+        [(beta(theta + eps * e) - beta(theta - eps * e)) / (2 * eps) for e in np.eye(theta.size)]
+    )
+    # Z is defined up to one sign common to all units
+    sign = np.sign(np.sum(Z * J.T))
+    np.testing.assert_allclose(sign * Z, J.T, atol=1e-7)
+    H = symhess.hessian("z - z**3/3", W, t.v)
+    assert np.linalg.eigvalsh(H - Z @ Z.T)[0] > -1e-12 * np.abs(H).max()
