@@ -6,7 +6,7 @@ form, ``2k <= d <= 2000``), Rayleigh-Ritz on the linear Hermite level plus block
 Hessian is a band of ``d`` eigenvalues that ``Z`` (:mod:`.linear_level`) nearly spans;
 ``Z^T H Z`` and ``H Z y`` have closed forms, so the whole band enters the basis at the cost of
 about one product, and each block of residuals cuts the residuals 100-700-fold. Measured (erf,
-d = h = 1000, k = 10): 42 products against ARPACK's 172 (``benchmarks/bench_threads.py``).
+d = h = 1000, k = 10): 45 products against ARPACK's 172 (``benchmarks/bench_threads.py``).
 Where the linear level does not dominate the top (polynomials with large higher Hermite
 degrees), or the route has not converged after :data:`_LEVEL_ITERATIONS` blocks, ARPACK's
 implicitly restarted Lanczos (``scipy.sparse.linalg.eigsh``, ``which="LA"``) takes over.
