@@ -107,15 +107,20 @@ def scalar(x, system: str):
             return +x
         r = _rational(x)
         return mpmath.mpf(r.numerator) / r.denominator
-    if system == "arb":
-        if isinstance(x, flint.arb):
-            return x
-        r = _rational(x)
-        return flint.arb(flint.fmpq(r.numerator, r.denominator))
     r = _rational(x)
     if system == "fraction":
         return r
     return flint.fmpq(r.numerator, r.denominator)
+
+
+def zeros(shape, system: str) -> np.ndarray:
+    """An array of zeros in ``system``: float64, or an object array of that system's zero."""
+    check_system(system)
+    if system == "float64":
+        return np.zeros(shape)
+    out = np.empty(shape, dtype=object)
+    out[...] = scalar(0, system)
+    return out
 
 
 def array(x, system: str) -> np.ndarray:

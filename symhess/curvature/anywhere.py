@@ -512,11 +512,7 @@ class Landscape:
         st = self._state(W, v, system)
         hd, P = h * d, h * d + h
         if part == "residual":
-            if system == "float64":
-                H = np.zeros((P, P))
-            else:
-                H = np.empty((P, P), dtype=object)
-                H[...] = systems.scalar(0, system)
+            H = systems.zeros((P, P), system)
         else:
             H = assemble(st.S, st.W, st.v)
         if part == "gauss-newton":
@@ -714,11 +710,7 @@ class Landscape:
         hd, P0 = h * d, h * d + h
         P = P0 + h * has_b
         if part == "residual":
-            if system == "float64":
-                H = np.zeros((P, P))
-            else:
-                H = np.empty((P, P), dtype=object)
-                H[...] = systems.scalar(0, system)
+            H = systems.zeros((P, P), system)
         else:
             K = st.S if has_b else {name: st.S[name] for name in KERNEL_NAMES}
             H = assemble(K, st.W, st.v)

@@ -1,11 +1,12 @@
 """The k largest or smallest eigenvalues of a symmetric operator, from products alone.
 
 Largest: for a Hessian operator that knows its kernels (no biases, not the ReLU family's bisector
-form, ``2k <= d <= 2000``), Rayleigh-Ritz on the linear Hermite level plus blocks of residuals
-(:func:`_linear_level_top`; docs/theory.md, "The largest eigenvalues"). The top of an erf or tanh
-Hessian is a band of ``d`` eigenvalues that ``Z`` (:mod:`.linear_level`) nearly spans;
-``Z^T H Z`` and ``H Z y`` have closed forms, so the whole band enters the basis at the cost of
-about one product, and each block of residuals cuts the residuals 100-700-fold. Measured (erf,
+form, ``2k <= d <= 2000``, ``d <= 4h``), Rayleigh-Ritz on the linear Hermite level plus blocks
+of residuals and a Krylov chain from a random vector (:func:`_linear_level_top`; docs/theory.md,
+"The largest eigenvalues"). The top of an erf or tanh Hessian is a band of ``d`` eigenvalues
+that ``Z`` (:mod:`.linear_level`) nearly spans; ``Z^T H Z`` and ``H Z y`` have closed forms, so
+the whole band enters the basis at the cost of about one product, and each block of residuals
+cuts the residuals 100-700-fold. Measured (erf,
 d = h = 1000, k = 10): 45 products against ARPACK's 172 (``benchmarks/bench_threads.py``).
 Where the linear level does not dominate the top (polynomials with large higher Hermite
 degrees), or the route has not converged after :data:`_LEVEL_ITERATIONS` blocks, ARPACK's
